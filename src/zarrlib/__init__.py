@@ -1,0 +1,115 @@
+"""zarrlib: chunked, compressed, N-dimensional arrays in the Zarr format.
+
+>>> import zarrlib as zarr
+>>> z = zarr.zeros((10000, 10000), chunks=(1000, 1000), dtype="i4")
+"""
+
+from __future__ import annotations
+
+from . import blosc, codecs, creation, storage
+from .codecs import (
+    BZ2,
+    JSON,
+    LZ4,
+    LZMA,
+    AsType,
+    Blosc,
+    Categorize,
+    Delta,
+    FixedScaleOffset,
+    GZip,
+    MsgPack,
+    PackBits,
+    Pickle,
+    Quantize,
+    VLenArray,
+    VLenBytes,
+    VLenUTF8,
+    Zlib,
+    Zstd,
+)
+from .core import Array
+from .creation import (
+    array,
+    create,
+    empty,
+    empty_like,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    open_array,
+    open_like,
+    zeros,
+    zeros_like,
+)
+from .errors import (
+    ArrayNotFoundError,
+    BoundsCheckError,
+    ChunkDecodeError,
+    ContainsArrayError,
+    ContainsGroupError,
+    GroupNotFoundError,
+    InvalidKeyError,
+    MetadataError,
+    ReadOnlyError,
+)
+from .storage import DictStore, DirectoryStore, KVStore, MemoryStore, NestedDirectoryStore
+from .sync import ProcessSynchronizer, ThreadSynchronizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BZ2",
+    "JSON",
+    "LZ4",
+    "LZMA",
+    "Array",
+    "ArrayNotFoundError",
+    "AsType",
+    "Blosc",
+    "BoundsCheckError",
+    "Categorize",
+    "ChunkDecodeError",
+    "ContainsArrayError",
+    "ContainsGroupError",
+    "Delta",
+    "DictStore",
+    "DirectoryStore",
+    "FixedScaleOffset",
+    "GZip",
+    "GroupNotFoundError",
+    "InvalidKeyError",
+    "KVStore",
+    "MemoryStore",
+    "MetadataError",
+    "MsgPack",
+    "NestedDirectoryStore",
+    "PackBits",
+    "Pickle",
+    "ProcessSynchronizer",
+    "Quantize",
+    "ReadOnlyError",
+    "ThreadSynchronizer",
+    "VLenArray",
+    "VLenBytes",
+    "VLenUTF8",
+    "Zlib",
+    "Zstd",
+    "array",
+    "blosc",
+    "codecs",
+    "create",
+    "creation",
+    "empty",
+    "empty_like",
+    "full",
+    "full_like",
+    "ones",
+    "ones_like",
+    "open_array",
+    "open_like",
+    "storage",
+    "zeros",
+    "zeros_like",
+]

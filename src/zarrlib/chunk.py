@@ -1,0 +1,81 @@
+"""The canonical single-chunk steps. Every read and write path calls these, so the
+fill-value rules and the error messages for bad chunks live in one place."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import ChunkDecodeError
+
+
+class ChunkCodec(Protocol):
+    """What the I/O layer needs of a format's chunk encoding (v2 filters+compressor, v3 chain)."""
+
+    chunk_shape: tuple[int, ...]
+    dtype: np.dtype
+    order: str
+    decodes_into: bool
+
+    def decode(self, raw: bytes) -> np.ndarray: ...
+
+    def decode_into(self, raw: bytes, out: np.ndarray) -> None: ...
+
+    def encode(self, chunk: np.ndarray) -> bytes: ...
+
+
+def decode_chunk(codec: ChunkCodec, raw: bytes, key: str) -> np.ndarray:
+    """Decode one stored chunk; any failure becomes a ChunkDecodeError naming the key."""
+    try:
+        return codec.decode(raw)
+    except ChunkDecodeError:
+        raise
+    except Exception as e:  # codecs raise anything from RuntimeError to struct.error
+        raise ChunkDecodeError(f"chunk {key!r} could not be decoded: {type(e).__name__}: {e}") from e
+
+
+def decode_chunk_into(codec: ChunkCodec, raw: bytes, key: str, out: np.ndarray) -> None:
+    """Decode one chunk straight into ``out`` (contiguous, exactly the chunk's shape)."""
+    try:
+        codec.decode_into(raw, out)
+    except Exception as e:
+        raise ChunkDecodeError(f"chunk {key!r} could not be decoded: {type(e).__name__}: {e}") from e
+
+
+def encode_chunk(codec: ChunkCodec, chunk: np.ndarray) -> bytes:
+    return codec.encode(chunk)
+
+
+def fill_chunk(codec: ChunkCodec, fill_value: Any) -> np.ndarray:
+    """A new writable chunk holding only the fill value (zeros when there is none)."""
+    if fill_value is None:
+        if codec.dtype.hasobject:
+            return np.full(codec.chunk_shape, None, dtype=object, order=codec.order)
+        return np.zeros(codec.chunk_shape, dtype=codec.dtype, order=codec.order)
+    return np.full(codec.chunk_shape, fill_value, dtype=codec.dtype, order=codec.order)
+
+
+def is_fill_only(chunk: np.ndarray, fill_value: Any) -> bool:
+    """True when every element equals the fill value (NaN matches NaN), so the chunk need not be stored."""
+    if fill_value is None:
+        return False
+    if chunk.dtype.hasobject:
+        return bool(np.all(chunk == fill_value))
+    if chunk.dtype.kind in "fc" and np.isnan(fill_value):
+        return bool(np.all(np.isnan(chunk)))
+    if chunk.dtype.fields is not None or chunk.dtype.kind == "V":
+        return chunk.tobytes() == np.full(chunk.shape, fill_value, dtype=chunk.dtype).tobytes()
+    return bool(np.all(chunk == fill_value))
+
+
+def merge_chunk(
+    existing: np.ndarray | None, codec: ChunkCodec, fill_value: Any, selection: Any, value: Any
+) -> np.ndarray:
+    """Write ``value`` into ``selection`` of a writable copy of the existing chunk (or a fill chunk)."""
+    if existing is None:
+        chunk = fill_chunk(codec, fill_value)
+    else:
+        chunk = np.array(existing, order=codec.order, copy=True)
+    chunk[selection] = value
+    return chunk

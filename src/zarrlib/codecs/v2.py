@@ -1,0 +1,95 @@
+"""The Zarr v2 chunk encoding: filters in order, then one compressor, over C- or F-ordered bytes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numcodecs
+import numcodecs.blosc
+import numpy as np
+from numcodecs.abc import Codec
+from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray
+
+from ..metadata.v2 import ArrayMetadataV2
+from .registry import build_codec
+
+
+class V2ChunkCodec:
+    """Encodes one chunk (an ndarray of the chunk shape) to bytes and back."""
+
+    def __init__(
+        self,
+        chunk_shape: tuple[int, ...],
+        dtype: np.dtype,
+        order: str,
+        compressor: Codec | None,
+        filters: list[Codec],
+    ) -> None:
+        self.chunk_shape = chunk_shape
+        self.dtype = dtype
+        self.order = order
+        self.compressor = compressor
+        self.filters = filters
+        self.chunk_nitems = math.prod(chunk_shape)
+        #: The compressor can decode straight into the caller's buffer.
+        self.decodes_into = compressor is not None and not filters and not dtype.hasobject
+
+    @classmethod
+    def from_metadata(cls, meta: ArrayMetadataV2, *, allow_pickle: bool = False) -> V2ChunkCodec:
+        compressor = (
+            build_codec(meta.compressor, allow_pickle=allow_pickle, where="compressor: ") if meta.compressor else None
+        )
+        filters = [build_codec(f, allow_pickle=allow_pickle, where="filter: ") for f in meta.filters or ()]
+        return cls(meta.chunks, meta.dtype, meta.order, compressor, filters)
+
+    def decode(self, raw: bytes) -> np.ndarray:
+        """Bytes of one stored chunk -> an ndarray of the chunk shape (maybe read-only)."""
+        buf: Any = raw
+        if self.compressor is not None:
+            buf = self.compressor.decode(buf)
+        for f in reversed(self.filters):
+            buf = f.decode(buf)
+        if self.dtype.hasobject:
+            arr = np.asarray(buf, dtype=object)
+        else:
+            arr = ensure_ndarray(buf)
+            if arr.dtype != self.dtype:
+                arr = arr.reshape(-1, order="A").view(self.dtype)
+        if arr.size != self.chunk_nitems:
+            raise ValueError(
+                f"decoded to {arr.size} items of {self.dtype}, expected {self.chunk_nitems} for chunk shape {self.chunk_shape}"
+            )
+        return arr.reshape(self.chunk_shape, order=self.order)
+
+    def decode_into(self, raw: bytes, out: np.ndarray) -> None:
+        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype."""
+        if isinstance(self.compressor, numcodecs.Blosc):
+            # Blosc writes what the header says; a short chunk would leave stale bytes in out
+            expected = _blosc_nbytes(raw)
+            if expected != out.nbytes:
+                raise ValueError(
+                    f"decoded to {expected} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
+                )
+        self.compressor.decode(raw, out=out.reshape(-1, order=self.order).view(np.uint8))
+
+    def encode(self, chunk: np.ndarray) -> bytes:
+        """An ndarray of the chunk shape -> the bytes to store."""
+        if self.dtype.hasobject:
+            data: Any = np.asarray(chunk, dtype=object).reshape(-1, order=self.order)
+        else:
+            data = np.ascontiguousarray(chunk) if self.order == "C" else np.asfortranarray(chunk)
+        for f in self.filters:
+            data = f.encode(data)
+        if self.compressor is not None:
+            data = self.compressor.encode(data)
+        if isinstance(data, bytes):
+            return data
+        return ensure_contiguous_ndarray(data).tobytes()
+
+
+def _blosc_nbytes(raw: bytes) -> int:
+    """The uncompressed size a Blosc frame declares in its 16-byte header."""
+    if len(raw) < 16:
+        raise ValueError(f"a Blosc frame needs a 16-byte header, got {len(raw)} bytes")
+    return int.from_bytes(bytes(raw[4:8]), "little")

@@ -1,0 +1,526 @@
+"""The Array: metadata + store + chunk codec + synchronizer.
+
+Each selection method is a few lines: build an indexer (``indexing``), then let ``io``
+read or write the chunk projections it yields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import io
+from .attrs import Attributes
+from .codecs.v2 import V2ChunkCodec
+from .errors import ArrayNotFoundError, ContainsGroupError, MetadataError, ReadOnlyError
+from .indexing import (
+    BasicIndexer,
+    BlockIndexer,
+    CoordinateIndexer,
+    MaskIndexer,
+    OrthogonalIndexer,
+    route_selection,
+)
+from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, ArrayMetadataV2
+from .nodes import contains_group, join_path
+from .reporting import InfoReport, array_report
+from .storage import Store, StoreLike, normalize_prefix, normalize_store
+
+
+class Array:
+    """A chunked, compressed N-dimensional array stored in a Zarr store.
+
+    Open an existing array with ``Array(store, path=...)``; create one with the functions
+    of ``zarrlib.creation`` (``zeros``, ``array``, ``open_array``, ...).
+
+    Examples
+    --------
+    >>> import zarrlib as zarr
+    >>> z = zarr.zeros((4, 6), chunks=(2, 3), dtype="i4")
+    >>> z[1:3, 2:5] = 7
+    >>> int(z[2, 3])
+    7
+    """
+
+    def __init__(
+        self,
+        store: StoreLike,
+        path: str | None = None,
+        read_only: bool = False,
+        chunk_store: StoreLike = None,
+        synchronizer: Any = None,
+        cache_metadata: bool = True,
+        cache_attrs: bool = True,
+        write_empty_chunks: bool = False,
+        allow_pickle: bool = False,
+    ) -> None:
+        self._store = normalize_store(store, mode="r" if read_only else "a")
+        self._chunk_store = None if chunk_store is None else normalize_store(chunk_store)
+        self._path = normalize_prefix(path)
+        self._read_only = read_only
+        self._synchronizer = synchronizer
+        self._cache_metadata = cache_metadata
+        self._write_empty_chunks = write_empty_chunks
+        self._allow_pickle = allow_pickle
+        self._load_metadata()
+        self._attrs = Attributes(
+            self._store,
+            join_path(self._path, ATTRS_KEY),
+            read_only=read_only,
+            cache=cache_attrs,
+            lock=lambda: self._lock(ATTRS_KEY),
+        )
+
+    # -- metadata ---------------------------------------------------------------------------
+    def _load_metadata(self) -> None:
+        key = join_path(self._path, ARRAY_KEY)
+        try:
+            raw = self._store[key]
+        except KeyError:
+            if contains_group(self._store, self._path):
+                raise ContainsGroupError(f"path {self._path or '/'!r} holds a group, not an array") from None
+            raise ArrayNotFoundError(f"no array at path {self._path or '/'!r} in {self._store.display_name}") from None
+        self._set_metadata(ArrayMetadataV2.from_json(raw, key))
+
+    def _set_metadata(self, meta: ArrayMetadataV2) -> None:
+        self._meta = meta
+        try:
+            self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
+        except MetadataError:
+            raise
+        except ValueError as e:
+            raise MetadataError(f"array {self.name!r}: {e}") from None
+
+    def _refresh_metadata(self) -> None:
+        if not self._cache_metadata:
+            self._load_metadata()
+
+    def _write_metadata(self, meta: ArrayMetadataV2) -> None:
+        self._store[join_path(self._path, ARRAY_KEY)] = meta.to_json()
+        self._set_metadata(meta)
+
+    def _lock(self, key: str) -> Any:
+        if self._synchronizer is None:
+            return contextlib.nullcontext()
+        return self._synchronizer[join_path(self._path, key)]
+
+    # -- properties -------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def chunk_store(self) -> Store | None:
+        return self._chunk_store
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def name(self) -> str:
+        """The absolute path of the array in its hierarchy, e.g. ``/foo/bar``."""
+        return "/" + self._path
+
+    @property
+    def basename(self) -> str:
+        return self._path.split("/")[-1] if self._path else ""
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only or self._store.read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._read_only = bool(value)
+        self._attrs.read_only = bool(value)
+
+    @property
+    def synchronizer(self) -> Any:
+        return self._synchronizer
+
+    @property
+    def metadata(self) -> ArrayMetadataV2:
+        self._refresh_metadata()
+        return self._meta
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.metadata.shape
+
+    @shape.setter
+    def shape(self, value: tuple[int, ...]) -> None:
+        self.resize(value)
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        return self._meta.chunks
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._meta.dtype
+
+    @property
+    def fill_value(self) -> Any:
+        return self._meta.fill_value
+
+    @property
+    def order(self) -> str:
+        return self._meta.order
+
+    @property
+    def dimension_separator(self) -> str:
+        return self._meta.dimension_separator
+
+    @property
+    def compressor(self) -> Any:
+        return self._codec.compressor
+
+    @property
+    def filters(self) -> list[Any] | None:
+        return list(self._codec.filters) or None
+
+    @property
+    def write_empty_chunks(self) -> bool:
+        return self._write_empty_chunks
+
+    @property
+    def attrs(self) -> Attributes:
+        return self._attrs
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    @property
+    def cdata_shape(self) -> tuple[int, ...]:
+        """The number of chunks along each axis."""
+        return tuple(-(-s // c) for s, c in zip(self.shape, self.chunks, strict=True))
+
+    @property
+    def nchunks(self) -> int:
+        return math.prod(self.cdata_shape)
+
+    @property
+    def nbytes_stored(self) -> int:
+        """Bytes stored for this array: metadata, attributes and chunks."""
+        stored = self._store.getsize(self._path)
+        if self._chunk_store is not None:
+            stored += self._chunk_store.getsize(self._path)
+        return stored
+
+    @property
+    def nchunks_initialized(self) -> int:
+        return len(self._stored_chunk_keys())
+
+    @property
+    def info(self) -> InfoReport:
+        return InfoReport(self)
+
+    def __repr__(self) -> str:
+        return array_report(self)
+
+    # -- chunk keys -------------------------------------------------------------------------
+    def _chunk_key(self, coords: tuple[int, ...]) -> str:
+        return join_path(self._path, self._meta.chunk_key(coords))
+
+    def _chunk_key_pattern(self) -> re.Pattern[str]:
+        sep = re.escape(self._meta.dimension_separator)
+        n = max(self.ndim, 1)
+        return re.compile(r"\d+" + (sep + r"\d+") * (n - 1) + r"\Z")
+
+    def _stored_chunk_keys(self) -> list[str]:
+        """Keys of the chunks present in the store that lie inside the current shape."""
+        store = self._chunk_store if self._chunk_store is not None else self._store
+        prefix = join_path(self._path, "")
+        pattern = self._chunk_key_pattern()
+        grid = self.cdata_shape
+        keys = []
+        for key in store.list_prefix(self._path):
+            rel = key[len(prefix) :]
+            if pattern.match(rel):
+                coords = [int(c) for c in re.split(r"[./]", rel)] if self.ndim else []
+                if all(c < g for c, g in zip(coords, grid, strict=True)):
+                    keys.append(key)
+        return keys
+
+    def _access(self) -> io.ChunkAccess:
+        meta = self.metadata
+        return io.ChunkAccess(
+            store=self._chunk_store if self._chunk_store is not None else self._store,
+            chunk_key=self._chunk_key,
+            codec=self._codec,
+            shape=meta.shape,
+            fill_value=meta.fill_value,
+            write_empty_chunks=self._write_empty_chunks,
+            lock_for=None if self._synchronizer is None else self._synchronizer.__getitem__,
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+    def __getitem__(self, selection: Any) -> Any:
+        kind = route_selection(selection, self.shape)
+        if kind == "basic":
+            return self.get_basic_selection(selection)
+        if kind == "orthogonal":
+            return self.get_orthogonal_selection(selection)
+        if kind == "mask":
+            return self.get_mask_selection(selection)
+        return self.get_coordinate_selection(selection)
+
+    def get_basic_selection(self, selection: Any = Ellipsis, out: np.ndarray | None = None) -> Any:
+        """Read with integers, slices (any step) and Ellipsis, as NumPy's basic indexing."""
+        indexer = BasicIndexer(selection, self.shape, self.chunks)
+        result = self._read(indexer, out)
+        scalar = not indexer.shape and not (selection is Ellipsis or selection == ())
+        return result[()] if scalar and out is None else result
+
+    def get_orthogonal_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Read with integers, slices, integer arrays or masks applied to each axis independently."""
+        return self._read(OrthogonalIndexer(selection, self.shape, self.chunks), out)
+
+    def get_coordinate_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Read the points named by one integer array per axis (broadcast together)."""
+        indexer = CoordinateIndexer(selection, self.shape, self.chunks)
+        return self._read(indexer, out, result_shape=indexer.sel_shape)
+
+    def get_mask_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Read the elements where a boolean array of the array's shape is True."""
+        indexer = MaskIndexer(selection, self.shape, self.chunks)
+        return self._read(indexer, out, result_shape=indexer.sel_shape)
+
+    def get_block_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Read whole chunks chosen by block index."""
+        return self._read(BlockIndexer(selection, self.shape, self.chunks), out)
+
+    def _read(self, indexer: Any, out: np.ndarray | None, result_shape: tuple[int, ...] | None = None) -> np.ndarray:
+        flat_shape = indexer.shape if result_shape is None else (math.prod(result_shape),)
+        if out is None:
+            target = np.empty(flat_shape, dtype=self.dtype, order=self.order)
+        else:
+            if not isinstance(out, np.ndarray) or out.shape != (result_shape or indexer.shape):
+                raise ValueError(
+                    f"array {self.name!r}: out must be an ndarray of shape {result_shape or indexer.shape}, "
+                    f"got {getattr(out, 'shape', type(out).__name__)}"
+                )
+            target = out.reshape(flat_shape) if result_shape is not None else out
+        io.read(self._access(), list(indexer), target, indexer.squeeze_axes)
+        if result_shape is not None and out is None:
+            return target.reshape(result_shape)
+        return out if out is not None else target
+
+    # -- writing ----------------------------------------------------------------------------
+    def __setitem__(self, selection: Any, value: Any) -> None:
+        kind = route_selection(selection, self.shape)
+        if kind == "basic":
+            self.set_basic_selection(selection, value)
+        elif kind == "orthogonal":
+            self.set_orthogonal_selection(selection, value)
+        elif kind == "mask":
+            self.set_mask_selection(selection, value)
+        else:
+            self.set_coordinate_selection(selection, value)
+
+    def set_basic_selection(self, selection: Any, value: Any) -> None:
+        """Write with integers, slices and Ellipsis; ``value`` broadcasts as in NumPy."""
+        self._write(BasicIndexer(selection, self.shape, self.chunks), value)
+
+    def set_orthogonal_selection(self, selection: Any, value: Any) -> None:
+        self._write(OrthogonalIndexer(selection, self.shape, self.chunks), value)
+
+    def set_coordinate_selection(self, selection: Any, value: Any) -> None:
+        indexer = CoordinateIndexer(selection, self.shape, self.chunks)
+        self._write(indexer, value, sel_shape=indexer.sel_shape)
+
+    def set_mask_selection(self, selection: Any, value: Any) -> None:
+        indexer = MaskIndexer(selection, self.shape, self.chunks)
+        self._write(indexer, value, sel_shape=indexer.sel_shape)
+
+    def set_block_selection(self, selection: Any, value: Any) -> None:
+        self._write(BlockIndexer(selection, self.shape, self.chunks), value)
+
+    def _write(self, indexer: Any, value: Any, sel_shape: tuple[int, ...] | None = None) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"array {self.name!r} is read-only")
+        prepared = self._prepare_value(
+            value, indexer.shape if sel_shape is None else sel_shape, lazy_ok=sel_shape is None
+        )
+        if sel_shape is not None and prepared.ndim:
+            prepared = prepared.reshape(-1)
+        io.write(self._access(), list(indexer), prepared, indexer.squeeze_axes)
+
+    def _prepare_value(self, value: Any, shape: tuple[int, ...], *, lazy_ok: bool) -> Any:
+        """Cast and broadcast ``value`` to the selection; array-likes with their own chunks
+        (zarrlib arrays, h5py datasets) stay lazy and are read one chunk's region at a time."""
+        if lazy_ok and _is_lazy_array(value):
+            if tuple(value.shape) != tuple(shape):
+                raise ValueError(
+                    f"array {self.name!r}: cannot write a source of shape {tuple(value.shape)} into a selection of shape {shape}"
+                )
+            return value
+        try:
+            if isinstance(value, np.ndarray):
+                arr = value if value.dtype == self.dtype else value.astype(self.dtype)
+            else:
+                arr = np.asarray(value, dtype=self.dtype)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ValueError(
+                f"array {self.name!r}: cannot store {type(value).__name__} as dtype {self.dtype} ({e})"
+            ) from None
+        if arr.ndim == 0:
+            return arr
+        try:
+            return np.broadcast_to(arr, shape)
+        except ValueError:
+            raise ValueError(
+                f"array {self.name!r}: value of shape {arr.shape} does not broadcast to the selection's shape {shape}"
+            ) from None
+
+    # -- views with NumPy-like indexing -------------------------------------------------------
+    @property
+    def oindex(self) -> _SelectionView:
+        return _SelectionView(self.get_orthogonal_selection, self.set_orthogonal_selection)
+
+    @property
+    def vindex(self) -> _SelectionView:
+        return _SelectionView(self._vindex_get, self._vindex_set)
+
+    @property
+    def blocks(self) -> _SelectionView:
+        return _SelectionView(self.get_block_selection, self.set_block_selection)
+
+    def _vindex_get(self, selection: Any) -> np.ndarray:
+        if _is_mask(selection, self.shape):
+            return self.get_mask_selection(selection)
+        return self.get_coordinate_selection(selection)
+
+    def _vindex_set(self, selection: Any, value: Any) -> None:
+        if _is_mask(selection, self.shape):
+            self.set_mask_selection(selection, value)
+        else:
+            self.set_coordinate_selection(selection, value)
+
+    # -- resizing ---------------------------------------------------------------------------
+    def resize(self, *shape: Any) -> None:
+        """Change the shape. Chunks wholly outside a shrunk shape are deleted from the store
+        after the new metadata is written; data inside is not moved."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if self.read_only:
+            raise ReadOnlyError(f"array {self.name!r} is read-only")
+        new_shape = tuple(int(s) for s in shape)
+        if len(new_shape) != self.ndim or any(s < 0 for s in new_shape):
+            raise ValueError(f"array {self.name!r}: new shape {shape} must have {self.ndim} non-negative dimensions")
+        with self._lock(ARRAY_KEY):
+            self._load_metadata()
+            old_keys = self._stored_chunk_keys()
+            self._write_metadata(self._meta.with_shape(new_shape))
+            keep = set(self._stored_chunk_keys())
+            store = self._chunk_store if self._chunk_store is not None else self._store
+            store.delete_many([k for k in old_keys if k not in keep])
+
+    def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
+        """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape."""
+        if not _is_lazy_array(data):
+            data = np.asanyarray(data)
+        old = self.shape
+        if axis < -self.ndim or axis >= self.ndim:
+            raise ValueError(f"array {self.name!r}: axis {axis} is out of range for {self.ndim} dimensions")
+        axis %= self.ndim
+        if len(data.shape) != self.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(data.shape, old, strict=True)) if i != axis
+        ):
+            raise ValueError(
+                f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
+            )
+        new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
+        self.resize(new)
+        region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
+        self[region] = data
+        return new
+
+    # -- NumPy interop ----------------------------------------------------------------------
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self[...]
+        return a if dtype is None else a.astype(dtype)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        """Rows along the first axis, read one chunk-row at a time."""
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        step = self.chunks[0]
+        for start in range(0, self.shape[0], step):
+            yield from self[start : start + step]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Array) and self._store == other._store and self._path == other._path
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "store": self._store,
+            "path": self._path,
+            "read_only": self._read_only,
+            "chunk_store": self._chunk_store,
+            "synchronizer": self._synchronizer,
+            "cache_metadata": self._cache_metadata,
+            "cache_attrs": self._attrs.cache,
+            "write_empty_chunks": self._write_empty_chunks,
+            "allow_pickle": self._allow_pickle,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+
+class _SelectionView:
+    """``z.oindex[...]``, ``z.vindex[...]`` and ``z.blocks[...]``."""
+
+    __slots__ = ("_get", "_set")
+
+    def __init__(self, get: Any, set_: Any) -> None:
+        self._get, self._set = get, set_
+
+    def __getitem__(self, selection: Any) -> np.ndarray:
+        return self._get(selection)
+
+    def __setitem__(self, selection: Any, value: Any) -> None:
+        self._set(selection, value)
+
+
+def _is_mask(selection: Any, shape: tuple[int, ...]) -> bool:
+    sel = selection[0] if isinstance(selection, tuple) and len(selection) == 1 else selection
+    return isinstance(sel, np.ndarray) and sel.dtype == bool and (sel.shape == shape or len(shape) == 1)
+
+
+def _is_lazy_array(value: Any) -> bool:
+    """Array-likes read piecewise rather than converted whole: zarrlib arrays, h5py datasets."""
+    return (
+        not isinstance(value, np.ndarray)
+        and hasattr(value, "shape")
+        and hasattr(value, "dtype")
+        and hasattr(value, "__getitem__")
+        and hasattr(value, "chunks")
+    )

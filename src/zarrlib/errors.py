@@ -1,0 +1,64 @@
+"""Exceptions raised by zarrlib.
+
+Each one subclasses the builtin exception users already catch, so ``except KeyError``
+around a lookup or ``except IndexError`` around a selection keeps working.
+"""
+
+from __future__ import annotations
+
+
+class ZarrlibError(Exception):
+    """Base class of every zarrlib-specific error."""
+
+
+class MetadataError(ZarrlibError, ValueError):
+    """Stored metadata is unparseable, inconsistent or names something unsupported."""
+
+
+class ArrayNotFoundError(ZarrlibError, KeyError):
+    """No array exists at the requested path."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class GroupNotFoundError(ZarrlibError, KeyError):
+    """No group exists at the requested path."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PathNotFoundError(ZarrlibError, KeyError):
+    """Nothing (neither array nor group) exists at the requested path."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ContainsArrayError(ZarrlibError, ValueError):
+    """An array already exists where something new was to be created."""
+
+
+class ContainsGroupError(ZarrlibError, ValueError):
+    """A group already exists where something new was to be created."""
+
+
+class ReadOnlyError(ZarrlibError, PermissionError):
+    """A write was attempted on a read-only array, group or store."""
+
+
+class BoundsCheckError(ZarrlibError, IndexError):
+    """A selection reaches outside the array's shape."""
+
+
+class InvalidKeyError(ZarrlibError, ValueError):
+    """A store key or node name is malformed or would escape the store's root."""
+
+
+class ChunkDecodeError(ZarrlibError, ValueError):
+    """A stored chunk could not be decoded into the array's chunk shape and dtype."""
+
+
+class CodecError(ZarrlibError, ValueError):
+    """A codec configuration is unknown or invalid."""

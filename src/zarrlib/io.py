@@ -1,0 +1,203 @@
+"""Store I/O for many chunks at once: fetch, decode and assemble (reads), or merge, encode
+and store (writes), spread over a thread pool. numcodecs and NumPy release the GIL, so
+chunks really are processed in parallel. This is the only module with concurrency.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .chunk import ChunkCodec, decode_chunk, decode_chunk_into, encode_chunk, is_fill_only, merge_chunk
+from .indexing import ChunkProjection
+from .storage.base import Store
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_num_workers: int = min(32, os.cpu_count() or 1)
+#: Keys fetched per request from stores that prefer batches (object stores).
+BATCH_SIZE = 256
+
+
+def get_num_workers() -> int:
+    """How many threads encode/decode chunks concurrently."""
+    return _num_workers
+
+
+def set_num_workers(n: int) -> int:
+    """Set the worker-thread count for chunk I/O; returns the previous value. 1 disables threading."""
+    global _num_workers, _executor
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"number of workers must be a positive integer, got {n!r}")
+    with _executor_lock:
+        previous, _num_workers = _num_workers, n
+        if _executor is not None:
+            _executor.shutdown(wait=False)
+            _executor = None
+    return previous
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(_num_workers, thread_name_prefix="zarrlib-io")
+        return _executor
+
+
+def _run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
+    """Apply ``fn`` to every item, in parallel batches when there is more than one item."""
+    if len(items) <= 1 or _num_workers <= 1 or threading.current_thread().name.startswith("zarrlib-io"):
+        for item in items:
+            fn(item)
+        return
+    nbatches = min(len(items), _num_workers * 4)
+    size = math.ceil(len(items) / nbatches)
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+
+    def run_batch(batch: Sequence[Any]) -> None:
+        for item in batch:
+            fn(item)
+
+    for future in [_pool().submit(run_batch, b) for b in batches]:
+        future.result()
+
+
+@dataclass(frozen=True)
+class ChunkAccess:
+    """Everything the I/O layer needs to know about one array's chunks."""
+
+    store: Store
+    chunk_key: Callable[[tuple[int, ...]], str]
+    codec: ChunkCodec
+    shape: tuple[int, ...]
+    fill_value: Any
+    write_empty_chunks: bool = False
+    lock_for: Callable[[str], Any] | None = None
+
+    def lock(self, key: str) -> Any:
+        return self.lock_for(key) if self.lock_for is not None else contextlib.nullcontext()
+
+    def is_interior(self, coords: tuple[int, ...]) -> bool:
+        """The chunk lies wholly inside the array (not cut by its edge)."""
+        return all((c + 1) * n <= s for c, n, s in zip(coords, self.codec.chunk_shape, self.shape, strict=True))
+
+    def fetch(self, key: str) -> bytes | None:
+        try:
+            return self.store[key]
+        except KeyError:
+            return None
+
+
+def _fill_scalar(access: ChunkAccess) -> Any:
+    if access.fill_value is not None:
+        return access.fill_value
+    return None if access.codec.dtype.hasobject else 0
+
+
+def read(
+    access: ChunkAccess, projections: Sequence[ChunkProjection], out: np.ndarray, squeeze_axes: tuple[int, ...] = ()
+) -> None:
+    """Fill ``out`` with the selected elements of every chunk in ``projections``."""
+    codec = access.codec
+    fill = _fill_scalar(access)
+
+    def read_one(p: ChunkProjection, raw: bytes | None) -> None:
+        if raw is None:
+            out[p.out_selection] = fill
+            return
+        key = access.chunk_key(p.chunk_coords)
+        if p.is_complete and codec.decodes_into and isinstance(p.out_selection, tuple):
+            region = out[p.out_selection]
+            contiguous = region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous
+            if contiguous and region.shape == codec.chunk_shape:
+                decode_chunk_into(codec, raw, key, region)
+                return
+        piece = decode_chunk(codec, raw, key)[p.chunk_selection]
+        if squeeze_axes:
+            piece = piece.squeeze(axis=squeeze_axes)
+        out[p.out_selection] = piece
+
+    if access.store.prefers_batch and len(projections) > 1:
+        for start in range(0, len(projections), BATCH_SIZE):
+            batch = projections[start : start + BATCH_SIZE]
+            found = access.store.get_many([access.chunk_key(p.chunk_coords) for p in batch])
+            pairs = [(p, found.get(access.chunk_key(p.chunk_coords))) for p in batch]
+            _run_all(lambda pr: read_one(*pr), pairs)
+    else:
+        _run_all(lambda p: read_one(p, access.fetch(access.chunk_key(p.chunk_coords))), projections)
+
+
+def write(
+    access: ChunkAccess,
+    projections: Sequence[ChunkProjection],
+    value: Any,
+    squeeze_axes: tuple[int, ...] = (),
+) -> None:
+    """Write ``value`` (an ndarray of the selection's shape, a 0-d array, or a lazy array-like
+    source indexed per chunk) into every chunk in ``projections``."""
+    codec = access.codec
+    is_scalar = isinstance(value, np.ndarray) and value.ndim == 0
+    is_lazy = not isinstance(value, np.ndarray)
+    constant: dict[str, Any] = {}
+    constant_lock = threading.Lock()
+
+    def constant_chunk() -> tuple[bool, bytes | None]:
+        """A full chunk of the scalar value is the same everywhere: encode it once."""
+        with constant_lock:
+            if not constant:
+                chunk = np.full(codec.chunk_shape, value, dtype=codec.dtype, order=codec.order)
+                constant["empty"] = not access.write_empty_chunks and is_fill_only(chunk, access.fill_value)
+                constant["bytes"] = None if constant["empty"] else encode_chunk(codec, chunk)
+            return constant["empty"], constant["bytes"]
+
+    def piece_for(p: ChunkProjection) -> Any:
+        if is_scalar:
+            return value
+        if is_lazy:
+            piece = np.asarray(value[p.out_selection], dtype=codec.dtype)
+        else:
+            piece = value[p.out_selection]
+        return np.expand_dims(piece, squeeze_axes) if squeeze_axes else piece
+
+    def write_one(p: ChunkProjection) -> None:
+        key = access.chunk_key(p.chunk_coords)
+        with access.lock(key):
+            if p.is_complete and is_scalar and access.is_interior(p.chunk_coords):
+                empty, encoded = constant_chunk()
+                _put(access, key, None if empty else encoded)
+                return
+            piece = piece_for(p)
+            if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:
+                chunk = piece
+            else:
+                existing = None
+                if not p.is_complete:
+                    raw = access.fetch(key)
+                    existing = None if raw is None else decode_chunk(codec, raw, key)
+                chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
+            if not access.write_empty_chunks and is_fill_only(chunk, access.fill_value):
+                _put(access, key, None)
+            else:
+                _put(access, key, encode_chunk(codec, chunk))
+
+    _run_all(write_one, projections)
+
+
+def _put(access: ChunkAccess, key: str, encoded: bytes | None) -> None:
+    """Store a chunk, or remove it when it holds nothing but the fill value."""
+    if encoded is not None:
+        access.store[key] = encoded
+        return
+    try:
+        del access.store[key]
+    except KeyError:
+        pass

@@ -1,0 +1,1 @@
+"""Metadata documents: parsed once into frozen objects, serialised field by field."""

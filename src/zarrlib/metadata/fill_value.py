@@ -1,0 +1,135 @@
+"""Fill values in the JSON forms of the Zarr v2 spec (NaN/Infinity strings, base64 bytes, ...)."""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import MetadataError
+
+_FLOAT_SPECIALS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def normalize_fill_value(fill_value: Any, dtype: np.dtype) -> Any:
+    """Coerce a user's fill value to a NumPy scalar of ``dtype`` (``None`` stays ``None``).
+
+    ``0`` means "zero of this dtype" for every dtype (empty string, zeroed struct), as in
+    zarr-python, so ``zeros`` works whatever the dtype.
+    """
+    if fill_value is None or dtype.hasobject:
+        return fill_value
+    if isinstance(fill_value, int) and not isinstance(fill_value, bool) and fill_value == 0:
+        return np.zeros((), dtype=dtype)[()]
+    if dtype.fields is not None:
+        if isinstance(fill_value, (bytes, np.void)):
+            return np.frombuffer(bytes(fill_value), dtype=dtype)[0]
+        return np.array(fill_value, dtype=dtype)[()]
+    value = np.asarray(fill_value)
+    if dtype.kind in "iu" and value.dtype.kind in "iu" and not _in_range(int(value), dtype):
+        raise ValueError(f"fill_value {fill_value!r} is out of range for dtype {dtype}")
+    if dtype.kind in "iubfc" and value.dtype.kind in "SUO":
+        raise ValueError(f"fill_value {fill_value!r} cannot be stored as dtype {dtype}")
+    if dtype.kind in "iu" and value.dtype.kind == "f" and not np.isfinite(value):
+        raise ValueError(f"fill_value {fill_value!r} cannot be stored as integer dtype {dtype}")
+    try:
+        return value.astype(dtype, casting="unsafe")[()]
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"fill_value {fill_value!r} cannot be stored as dtype {dtype} ({e})") from None
+
+
+def encode_fill_value(value: Any, dtype: np.dtype, object_codec: Any = None) -> Any:
+    """The v2 JSON form of a fill value."""
+    if value is None:
+        return None
+    kind = dtype.kind
+    if dtype.hasobject:
+        if object_codec is None:
+            raise ValueError("an object array's fill value needs an object codec to be encoded")
+        encoded = object_codec.encode(np.array([value], dtype=object))
+        return base64.standard_b64encode(bytes(encoded)).decode("ascii")
+    if kind == "f":
+        v = float(value)
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if kind == "c":
+        part = np.dtype(f"f{dtype.itemsize // 2}")
+        return [encode_fill_value(value.real, part), encode_fill_value(value.imag, part)]
+    if kind in "iu":
+        return int(value)
+    if kind == "b":
+        return bool(value)
+    if kind in "mM":
+        return int(np.asarray(value).view("i8"))
+    if kind == "U":
+        return str(value)
+    if kind in "SV":
+        raw = np.asarray(value, dtype=dtype).tobytes()
+        return base64.standard_b64encode(raw).decode("ascii")
+    raise ValueError(f"cannot encode a fill value for dtype {dtype}")
+
+
+def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *, where: str = "fill_value") -> Any:
+    """Parse the v2 JSON form of a fill value into a NumPy scalar of ``dtype``."""
+    if encoded is None:
+        return None
+    kind = dtype.kind
+    try:
+        if dtype.hasobject:
+            if object_codec is None:
+                return None
+            decoded = object_codec.decode(base64.standard_b64decode(encoded))
+            return decoded[0]
+        if kind == "f":
+            if isinstance(encoded, str):
+                if encoded in _FLOAT_SPECIALS:
+                    return np.array(_FLOAT_SPECIALS[encoded], dtype=dtype)[()]
+                if encoded.startswith("0x"):
+                    return np.frombuffer(bytes.fromhex(encoded[2:]), dtype=dtype.newbyteorder(">"))[0].astype(dtype)
+                raise ValueError(f"unrecognised float fill value string {encoded!r}")
+            if isinstance(encoded, bool) or not isinstance(encoded, (int, float)):
+                raise ValueError(f"expected a number, got {encoded!r}")
+            return np.array(encoded, dtype=dtype)[()]
+        if kind == "c":
+            if not isinstance(encoded, list) or len(encoded) != 2:
+                raise ValueError(f"expected [real, imag], got {encoded!r}")
+            part = np.dtype(f"f{dtype.itemsize // 2}")
+            real = decode_fill_value(encoded[0], part, where=where)
+            imag = decode_fill_value(encoded[1], part, where=where)
+            return np.array(complex(real, imag), dtype=dtype)[()]
+        if kind in "iu":
+            if isinstance(encoded, bool) or not isinstance(encoded, (int, float)) or int(encoded) != encoded:
+                raise ValueError(f"expected an integer, got {encoded!r}")
+            if not _in_range(int(encoded), dtype):
+                raise ValueError(f"{encoded!r} is out of range for {dtype}")
+            return np.array(int(encoded)).astype(dtype)[()]
+        if kind == "b":
+            if not isinstance(encoded, (bool, int)):
+                raise ValueError(f"expected a boolean, got {encoded!r}")
+            return np.bool_(encoded)
+        if kind in "mM":
+            if isinstance(encoded, str):
+                return np.array(encoded, dtype=dtype)[()]
+            return np.array(int(encoded), dtype="i8").view(dtype)[()]
+        if kind == "U":
+            return np.array(encoded, dtype=dtype)[()]
+        if kind == "S":
+            return np.array(base64.standard_b64decode(encoded), dtype=dtype)[()]
+        if kind == "V":
+            raw = base64.standard_b64decode(encoded)
+            if len(raw) != dtype.itemsize:
+                raise ValueError(f"expected {dtype.itemsize} bytes, decoded {len(raw)}")
+            return np.frombuffer(raw, dtype=dtype)[0]
+    except (TypeError, ValueError, OverflowError, base64.binascii.Error) as e:
+        raise MetadataError(f"{where}: cannot decode {encoded!r} as a fill value of dtype {dtype} ({e})") from None
+    raise MetadataError(f"{where}: no fill value encoding for dtype {dtype}")
+
+
+def _in_range(value: int, dtype: np.dtype) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= value <= info.max

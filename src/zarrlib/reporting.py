@@ -1,0 +1,56 @@
+"""Human-readable reports of arrays (their repr and ``.info``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .codecs.registry import describe_codec
+
+if TYPE_CHECKING:
+    from .core import Array
+
+
+def human_readable_size(size: int) -> str:
+    """Bytes as zarr's reports show them: ``323``, ``21.8K``, ``381.5M``, ``1.5G``."""
+    for power, suffix in ((50, "P"), (40, "T"), (30, "G"), (20, "M"), (10, "K")):
+        if size >= 2**power:
+            return f"{size / 2**power:.1f}{suffix}"
+    return str(size)
+
+
+def array_report(array: Array) -> str:
+    """The multi-line report shown by ``repr(array)`` and ``array.info``."""
+    head = f"{array.name}, " if array.path else ""
+    lines = [f"Array({head}{array.shape}, {array.dtype}, chunks={array.chunks}, order={array.order})"]
+    stored = array.nbytes_stored
+    ratio = f"{array.nbytes / stored:.1f}" if stored else "inf"
+    lines.append(
+        f"  nbytes: {human_readable_size(array.nbytes)}; nbytes_stored: {human_readable_size(stored)}; "
+        f"ratio: {ratio}; initialized: {array.nchunks_initialized}/{array.nchunks}"
+    )
+    if array.filters:
+        lines.append(f"  filters: {', '.join(describe_codec(f) for f in array.filters)}")
+    if array.compressor is not None:
+        lines.append(f"  compressor: {describe_codec(array.compressor)}")
+    store_line = f"  store: {array.store.display_name}"
+    if array.chunk_store is not None:
+        store_line += f"; chunk_store: {array.chunk_store.display_name}"
+    if array.synchronizer is not None:
+        store_line += f"; synchronizer: {type(array.synchronizer).__name__}"
+    lines.append(store_line)
+    return "\n".join(lines)
+
+
+class InfoReport:
+    """What ``array.info`` returns: prints as the array's report, computed when shown."""
+
+    def __init__(self, array: Array) -> None:
+        self._array = array
+
+    def __repr__(self) -> str:
+        return array_report(self._array)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(array_report(self._array))}</pre>"

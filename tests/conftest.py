@@ -1,0 +1,11 @@
+"""Shared fixtures: every test runs in its own temporary working directory."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """Tutorial code writes relative paths ('example.zarr'); keep them out of the repo."""
+    monkeypatch.chdir(tmp_path)
