@@ -18,7 +18,7 @@ from .nodes import check_vacant, clear_node, contains_array, contains_group, ens
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
 
 # Chunk-size targets of the guessing heuristic (bytes).
-CHUNK_BASE = 256 * 1024
+CHUNK_BASE = 64 * 1024
 CHUNK_MIN = 128 * 1024
 CHUNK_MAX = 64 * 1024 * 1024
 
@@ -26,7 +26,7 @@ CHUNK_MAX = 64 * 1024 * 1024
 def guess_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     """Guess a chunk shape that compresses and reads well (h5py's heuristic).
 
-    The target chunk size grows with the data size (256 KiB per MiB order of magnitude,
+    The target chunk size grows with the data size (64 KiB times 2**log10(MiB of data),
     clamped to 128 KiB .. 64 MiB); axes are halved in turn, first to last, until a chunk is
     within 50% of the target.
     """
