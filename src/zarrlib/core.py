@@ -91,10 +91,9 @@ class Array:
         self._meta = meta
         try:
             self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
-        except MetadataError:
-            raise
         except ValueError as e:
-            raise MetadataError(f"array {self.name!r}: {e}") from None
+            key = join_path(self._path, ARRAY_KEY)
+            raise MetadataError(f"{key!r} of array {self.name!r}: {e}") from None
 
     def _refresh_metadata(self) -> None:
         if not self._cache_metadata:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import storage
+from .codecs.registry import UNSAFE_CODEC_IDS
 from .core import Array, _is_lazy_array
 from .errors import ArrayNotFoundError, ContainsArrayError, ContainsGroupError, ReadOnlyError
 from .metadata.dtypes import normalize_dtype
@@ -96,6 +97,12 @@ def _compressor_config(compressor: Any) -> dict[str, Any] | None:
     if not hasattr(compressor, "get_config"):
         raise TypeError(f"compressor must be a numcodecs codec or None, got {compressor!r}")
     return compressor.get_config()
+
+
+def _codec_id(codec: Any) -> str | None:
+    if codec is None:
+        return None
+    return codec.get("id") if isinstance(codec, dict) else getattr(codec, "codec_id", None)
 
 
 def init_array(
@@ -207,6 +214,8 @@ def create(
         raise NotImplementedError(f"zarr_format={zarr_format!r}: only Zarr format 2 is implemented so far")
     store_obj = normalize_store(store)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
+    # whoever creates an array with the pickle codec has chosen it
+    allow_pickle = allow_pickle or any(_codec_id(c) in UNSAFE_CODEC_IDS for c in [object_codec, *(filters or ())])
     init_array(
         store_obj,
         shape,
