@@ -31,7 +31,10 @@ def check_vacant(store: Store, path: str) -> None:
 
 def ensure_parent_groups(store: Store, path: str) -> None:
     """Create the missing groups above ``path``; refuse if an ancestor is an array."""
-    segments = normalize_prefix(path).split("/")[:-1] if path else []
+    path = normalize_prefix(path)
+    if not path:  # the root has no ancestors (a root array must not get a root .zgroup)
+        return
+    segments = path.split("/")[:-1]
     ancestors = [""] + ["/".join(segments[: i + 1]) for i in range(len(segments))]
     for ancestor in ancestors:
         if contains_array(store, ancestor):
