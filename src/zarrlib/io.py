@@ -53,6 +53,18 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
+def _reset_after_fork() -> None:
+    """A forked child has none of the parent's worker threads (a pool inherited from the
+    parent would queue work forever): start a fresh pool on demand."""
+    global _executor, _executor_lock
+    _executor = None
+    _executor_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def _run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     """Apply ``fn`` to every item, in parallel batches when there is more than one item."""
     if len(items) <= 1 or _num_workers <= 1 or threading.current_thread().name.startswith("zarrlib-io"):
