@@ -129,6 +129,8 @@ def read(
         key = access.chunk_key(p.chunk_coords)
         if p.is_complete and codec.decodes_into and isinstance(p.out_selection, tuple):
             region = out[p.out_selection]
+            if out.ndim == 0:  # out[()] is a copied scalar, not a view
+                region = out[...]
             contiguous = region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous
             if contiguous and region.shape == codec.chunk_shape:
                 decode_chunk_into(codec, raw, key, region)
