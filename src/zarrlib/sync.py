@@ -4,6 +4,7 @@ each other's updates. Give one to any creation or open function (``synchronizer=
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import urllib.parse
@@ -33,7 +34,11 @@ class ThreadSynchronizer:
         with self._mutex:
             return self._locks[key]
 
+    def __repr__(self) -> str:
+        return "ThreadSynchronizer()"
+
     def __getstate__(self) -> dict:
+        # locks cannot cross a pickle; an unpickled copy starts with fresh ones
         return {}
 
     def __setstate__(self, state: dict) -> None:
@@ -57,7 +62,7 @@ class ProcessSynchronizer:
         os.makedirs(self.path, exist_ok=True)
 
     def __getitem__(self, key: str) -> contextlib.AbstractContextManager:
-        return self._locked(os.path.join(self.path, urllib.parse.quote(key, safe="") + ".lock"))
+        return self._locked(os.path.join(self.path, lock_file_name(key)))
 
     @contextlib.contextmanager
     def _locked(self, lock_path: str) -> Iterator[None]:
@@ -73,3 +78,16 @@ class ProcessSynchronizer:
 
     def __repr__(self) -> str:
         return f"ProcessSynchronizer({self.path!r})"
+
+
+#: Longest lock file name kept readable; longer keys are hashed (file systems cap names at 255).
+_MAX_LOCK_NAME = 200
+
+
+def lock_file_name(key: str) -> str:
+    """The lock file of a store key: the key with '/' and other unsafe characters quoted,
+    or a SHA-1 of the key when the quoted form would be too long for a file name."""
+    name = urllib.parse.quote(key, safe="")
+    if len(name) > _MAX_LOCK_NAME:
+        name = hashlib.sha1(key.encode()).hexdigest()
+    return name + ".lock"
