@@ -64,6 +64,8 @@ def is_fill_only(chunk: np.ndarray, fill_value: Any) -> bool:
         return bool(np.all(chunk == fill_value))
     if chunk.dtype.kind in "fc" and np.isnan(fill_value):
         return bool(np.all(np.isnan(chunk)))
+    if chunk.dtype.kind in "mM" and np.isnat(fill_value):  # NaT != NaT, like NaN
+        return bool(np.all(np.isnat(chunk)))
     if chunk.dtype.fields is not None or chunk.dtype.kind == "V":
         return chunk.tobytes() == np.full(chunk.shape, fill_value, dtype=chunk.dtype).tobytes()
     return bool(np.all(chunk == fill_value))
