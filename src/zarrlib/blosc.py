@@ -8,6 +8,7 @@ The value is held by numcodecs, which does the switching; this module forwards t
 
 from __future__ import annotations
 
+import operator
 import sys
 import types
 
@@ -20,13 +21,26 @@ def list_compressors() -> list[str]:
 
 
 def set_nthreads(nthreads: int) -> int:
-    """Set the number of Blosc's internal threads; returns the previous number."""
-    if not isinstance(nthreads, int) or nthreads < 1:
-        raise ValueError(f"nthreads must be a positive integer, got {nthreads!r}")
-    return _nc_blosc.set_nthreads(nthreads)
+    """Set the number of Blosc's internal threads; returns the previous number.
+
+    Examples
+    --------
+    >>> from zarrlib import blosc
+    >>> previous = blosc.set_nthreads(2)
+    >>> blosc.set_nthreads(previous)
+    2
+    """
+    try:
+        n = operator.index(nthreads)
+    except TypeError:
+        n = 0
+    if isinstance(nthreads, bool) or not 1 <= n <= _nc_blosc.MAX_THREADS:
+        raise ValueError(f"nthreads must be an integer from 1 to {_nc_blosc.MAX_THREADS}, got {nthreads!r}")
+    return _nc_blosc.set_nthreads(n)
 
 
 def get_nthreads() -> int:
+    """The number of Blosc's internal threads (used only when ``use_threads`` allows)."""
     return _nc_blosc.get_nthreads()
 
 
@@ -39,7 +53,7 @@ class _BloscModule(types.ModuleType):
 
     @use_threads.setter
     def use_threads(self, value: bool | None) -> None:
-        if value not in (None, True, False):
+        if value is not None and not isinstance(value, bool):  # not `in (...)`: 1 == True
             raise ValueError(f"use_threads must be None, True or False, got {value!r}")
         _nc_blosc.use_threads = value
 
