@@ -62,7 +62,9 @@ def is_fill_only(chunk: np.ndarray, fill_value: Any) -> bool:
         return False
     if chunk.dtype.hasobject:
         return bool(np.all(chunk == fill_value))
-    if chunk.dtype.kind in "fc" and np.isnan(fill_value):
+    if chunk.dtype.kind == "c" and np.isnan(fill_value):  # compare the parts: nan+1j is not nan+5j
+        return is_fill_only(chunk.real, fill_value.real) and is_fill_only(chunk.imag, fill_value.imag)
+    if chunk.dtype.kind == "f" and np.isnan(fill_value):
         return bool(np.all(np.isnan(chunk)))
     if chunk.dtype.kind in "mM" and np.isnat(fill_value):  # NaT != NaT, like NaN
         return bool(np.all(np.isnat(chunk)))
