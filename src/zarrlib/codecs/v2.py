@@ -75,10 +75,11 @@ class V2ChunkCodec:
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """An ndarray of the chunk shape -> the bytes to store."""
-        if self.dtype.hasobject:
-            data: Any = np.asarray(chunk, dtype=object).reshape(-1, order=self.order)
-        else:
-            data = np.ascontiguousarray(chunk) if self.order == "C" else np.asfortranarray(chunk)
+        # filters get the chunk in its shape, as zarr-python passes it: JSON, MsgPack and Pickle
+        # store the shape, so a flattened chunk would encode to different bytes
+        data: Any = np.asarray(chunk, order=self.order)  # copies only if not yet in that order
+        if self.dtype.hasobject and not data.flags.writeable:
+            data = data.copy(order="K")  # numcodecs' VLen codecs take writable memoryviews only
         for f in self.filters:
             data = f.encode(data)
         if self.compressor is not None:

@@ -46,10 +46,7 @@ def encode_fill_value(value: Any, dtype: np.dtype, object_codec: Any = None) -> 
         return None
     kind = dtype.kind
     if dtype.hasobject:
-        if object_codec is None:
-            raise ValueError("an object array's fill value needs an object codec to be encoded")
-        encoded = object_codec.encode(np.array([value], dtype=object))
-        return base64.standard_b64encode(bytes(encoded)).decode("ascii")
+        return _encode_object_fill(value, object_codec)
     if kind == "f":
         v = float(value)
         if math.isnan(v):
@@ -68,7 +65,10 @@ def encode_fill_value(value: Any, dtype: np.dtype, object_codec: Any = None) -> 
         return int(np.asarray(value).view("i8"))
     if kind == "U":
         return str(value)
-    if kind in "SV":
+    if kind == "S":  # like zarr-python: the bytes value itself, trailing NULs dropped
+        raw = bytes(np.asarray(value, dtype=dtype)[()])
+        return base64.standard_b64encode(raw).decode("ascii")
+    if kind == "V":
         raw = np.asarray(value, dtype=dtype).tobytes()
         return base64.standard_b64encode(raw).decode("ascii")
     raise ValueError(f"cannot encode a fill value for dtype {dtype}")
@@ -81,10 +81,7 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
     kind = dtype.kind
     try:
         if dtype.hasobject:
-            if object_codec is None:
-                return None
-            decoded = object_codec.decode(base64.standard_b64decode(encoded))
-            return decoded[0]
+            return _decode_object_fill(encoded, object_codec)
         if kind == "f":
             if isinstance(encoded, str):
                 if encoded in _FLOAT_SPECIALS:
@@ -115,11 +112,14 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
         if kind in "mM":
             if isinstance(encoded, str):
                 return np.array(encoded, dtype=dtype)[()]
-            return np.array(int(encoded), dtype="i8").view(dtype)[()]
+            return np.array(int(encoded), dtype="i8").view(dtype.newbyteorder("="))[()]  # native i8 bits
         if kind == "U":
             return np.array(encoded, dtype=dtype)[()]
         if kind == "S":
-            return np.array(base64.standard_b64decode(encoded), dtype=dtype)[()]
+            if isinstance(encoded, str):
+                return np.array(base64.standard_b64decode(encoded), dtype=dtype)[()]
+            # zarr-python 2 is lenient here: arrays written before base64 may hold e.g. 0
+            return np.array(encoded, dtype=dtype)[()]
         if kind == "V":
             raw = base64.standard_b64decode(encoded)
             if len(raw) != dtype.itemsize:
@@ -128,6 +128,39 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
     except (TypeError, ValueError, OverflowError, base64.binascii.Error) as e:
         raise MetadataError(f"{where}: cannot decode {encoded!r} as a fill value of dtype {dtype} ({e})") from None
     raise MetadataError(f"{where}: no fill value encoding for dtype {dtype}")
+
+
+def _is_vlen_bytes(object_codec: Any) -> bool:
+    """Whether the object codec (a numcodecs codec or its config) is VLenBytes."""
+    if isinstance(object_codec, dict):
+        return object_codec.get("id") == "vlen-bytes"
+    return getattr(object_codec, "codec_id", None) == "vlen-bytes"
+
+
+def _encode_object_fill(value: Any, object_codec: Any) -> Any:
+    """Object arrays: zarr-python 2 stores the fill value as plain JSON (``""``, ``0``), and
+    zarr-python 3 stores a VLenBytes array's fill value as base64 of its bytes."""
+    if isinstance(value, (bytes, np.bytes_)):
+        if not _is_vlen_bytes(object_codec):
+            raise ValueError(f"a bytes fill value {value!r} needs the VLenBytes object codec")
+        return base64.standard_b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return encode_fill_value(value, np.dtype("f8"))
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise ValueError(f"fill value {value!r} of an object array has no JSON form (use a str, number or bool)")
+
+
+def _decode_object_fill(encoded: Any, object_codec: Any) -> Any:
+    if _is_vlen_bytes(object_codec):
+        if not isinstance(encoded, str):
+            raise ValueError(f"a VLenBytes fill value must be a base64 string, got {encoded!r}")
+        return base64.standard_b64decode(encoded)
+    if isinstance(encoded, (list, dict)):
+        raise ValueError(f"expected a string, number or boolean, got {encoded!r}")
+    return encoded
 
 
 def _in_range(value: int, dtype: np.dtype) -> bool:

@@ -7,7 +7,6 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numcodecs
 import numpy as np
 
 from ..errors import MetadataError
@@ -118,14 +117,14 @@ class ArrayMetadataV2:
         if dtype.hasobject:
             if not filters:
                 raise MetadataError(f"{key!r}: object dtype without an object codec in filters")
-            object_codec = _codec_or_error(filters[0], key)
+            object_codec = filters[0]
         fill_value = decode_fill_value(doc["fill_value"], dtype, object_codec, where=f"{key!r}: fill_value")
         known = {"zarr_format", "shape", "chunks", "dtype", "compressor", "fill_value", "order", "filters"}
         extra = {k: v for k, v in doc.items() if k not in known | {"dimension_separator"}}
         return cls(shape, chunks, dtype, compressor, fill_value, order, filters, separator, extra)
 
     def to_json(self) -> bytes:
-        object_codec = _codec_or_error(self.filters[0], ARRAY_KEY) if self.dtype.hasobject and self.filters else None
+        object_codec = self.filters[0] if self.dtype.hasobject and self.filters else None
         doc = {
             "zarr_format": 2,
             "shape": list(self.shape),
@@ -138,13 +137,6 @@ class ArrayMetadataV2:
             "dimension_separator": self.dimension_separator,
         }
         return dump_json(doc)
-
-
-def _codec_or_error(config: dict[str, Any], key: str) -> Any:
-    try:
-        return numcodecs.get_codec(dict(config))
-    except (ValueError, TypeError, KeyError) as e:
-        raise MetadataError(f"{key!r}: unknown or invalid codec {config!r} ({e})") from None
 
 
 @dataclass(frozen=True)
