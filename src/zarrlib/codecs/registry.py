@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import lzma
+import re
 from typing import Any
 
 import numcodecs
+import numpy as np
 from numcodecs.abc import Codec
 
 from ..errors import CodecError
+
+try:  # numcodecs >= 0.14 raises its own (ValueError) class; older versions a KeyError
+    from numcodecs.errors import UnknownCodecError
+
+    _UNKNOWN_CODEC: tuple[type[Exception], ...] = (UnknownCodecError, KeyError)
+except ImportError:  # pragma: no cover - depends on the numcodecs version
+    _UNKNOWN_CODEC = (KeyError,)
 
 #: Codecs that execute code from the stored data when decoding.
 UNSAFE_CODEC_IDS = frozenset({"pickle"})
@@ -27,6 +36,9 @@ class _LZMAFiltersInHeader(numcodecs.LZMA):
         data = lzma.decompress(ensure_contiguous_ndarray(buf), format=self.format)
         return ndarray_copy(data, out)
 
+    def __repr__(self) -> str:  # the class users asked for, not this adapter
+        return numcodecs.LZMA.__repr__(self).replace(type(self).__name__, "LZMA", 1)
+
 
 def build_codec(config: dict[str, Any], *, allow_pickle: bool = False, where: str = "") -> Codec:
     """A numcodecs codec for a stored config; the error names ``where`` the config came from."""
@@ -42,8 +54,13 @@ def build_codec(config: dict[str, Any], *, allow_pickle: bool = False, where: st
         return _LZMAFiltersInHeader(**params)
     try:
         return numcodecs.get_codec(config)
-    except (ValueError, TypeError, KeyError) as e:
-        raise CodecError(f"{where}unknown or invalid codec config {config!r} ({e})") from None
+    except _UNKNOWN_CODEC:
+        raise CodecError(
+            f"{where}unknown codec id {codec_id!r} in {config!r}: "
+            "no such codec is registered with numcodecs (numcodecs.register_codec adds one)"
+        ) from None
+    except (ValueError, TypeError) as e:
+        raise CodecError(f"{where}invalid config {config!r} for codec {codec_id!r} ({e})") from None
 
 
 def codec_config(codec: Codec) -> dict[str, Any]:
@@ -52,8 +69,38 @@ def codec_config(codec: Codec) -> dict[str, Any]:
 
 
 def describe_codec(codec: Codec) -> str:
-    """A one-line description as zarr's reports show it, e.g. ``Blosc(cname='lz4', clevel=5, shuffle=1)``."""
+    """A one-line description as zarr's reports show it.
+
+    ``Blosc(cname='lz4', clevel=5, shuffle=1)``, ``Zlib(level=1)``, ``Delta(dtype=int32)``,
+    ``LZMA(format=1, check=-1, preset=None, filters=[{'dist': 4, 'id': 3}, {'preset': 1, 'id': 33}])``:
+    numcodecs' repr, on one line, with native numeric dtypes by name and Blosc's shuffle as a number.
+    """
     if isinstance(codec, numcodecs.Blosc):
         text = f"Blosc(cname={codec.cname!r}, clevel={codec.clevel}, shuffle={int(codec.shuffle)}"
         return text + (f", blocksize={codec.blocksize})" if codec.blocksize else ")")
-    return repr(codec)
+    if isinstance(codec, numcodecs.LZMA):
+        # the tutorial's form lists each filter's options before its id
+        filters = None if codec.filters is None else [_id_last(f) for f in codec.filters]
+        return f"LZMA(format={codec.format!r}, check={codec.check!r}, preset={codec.preset!r}, filters={filters!r})"
+    text = " ".join(repr(codec).split())  # numcodecs' JSON codec repr spans lines
+    return _DTYPE_ARG.sub(lambda m: f"{m[1]}={_dtype_text(m[2])}", text)
+
+
+_DTYPE_ARG = re.compile(r"\b(dtype|astype|encode_dtype|decode_dtype)='([^']*)'")
+
+
+def _dtype_text(typestr: str) -> str:
+    """``'<i4'`` -> ``int32`` for native numeric dtypes; anything else stays quoted."""
+    try:
+        dtype = np.dtype(typestr)
+    except TypeError:
+        return repr(typestr)
+    if (dtype.kind in "biufc" and dtype.isnative) or dtype.kind == "O":
+        return dtype.name
+    return repr(typestr)
+
+
+def _id_last(options: Any) -> Any:
+    if not isinstance(options, dict) or "id" not in options:
+        return options
+    return {**{k: v for k, v in options.items() if k != "id"}, "id": options["id"]}

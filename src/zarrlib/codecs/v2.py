@@ -40,7 +40,9 @@ class V2ChunkCodec:
         compressor = (
             build_codec(meta.compressor, allow_pickle=allow_pickle, where="compressor: ") if meta.compressor else None
         )
-        filters = [build_codec(f, allow_pickle=allow_pickle, where="filter: ") for f in meta.filters or ()]
+        filters = [
+            build_codec(f, allow_pickle=allow_pickle, where=f"filters[{i}]: ") for i, f in enumerate(meta.filters or ())
+        ]
         return cls(meta.chunks, meta.dtype, meta.order, compressor, filters)
 
     def decode(self, raw: bytes) -> np.ndarray:

@@ -118,8 +118,10 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
         if kind == "S":
             if isinstance(encoded, str):
                 return np.array(base64.standard_b64decode(encoded), dtype=dtype)[()]
-            # zarr-python 2 is lenient here: arrays written before base64 may hold e.g. 0
-            return np.array(encoded, dtype=dtype)[()]
+            # arrays written before base64 may hold e.g. 0 (zarr-python 2 accepts them too)
+            if isinstance(encoded, int) and not isinstance(encoded, bool) and encoded == 0:
+                return np.zeros((), dtype=dtype)[()]
+            raise ValueError(f"expected a base64 string, got {encoded!r}")
         if kind == "V":
             raw = base64.standard_b64decode(encoded)
             if len(raw) != dtype.itemsize:

@@ -32,7 +32,22 @@ def load_json(raw: bytes, key: str) -> dict[str, Any]:
 
 def dump_json(doc: Any) -> bytes:
     """Serialise metadata the way zarr-python 2 does (sorted keys, 4-space indent, ASCII)."""
-    return json.dumps(doc, indent=4, sort_keys=True, ensure_ascii=True, separators=(",", ": ")).encode("ascii")
+    return json.dumps(
+        doc, indent=4, sort_keys=True, ensure_ascii=True, separators=(",", ": "), default=_json_default
+    ).encode("ascii")
+
+
+def _json_default(value: Any) -> Any:
+    """NumPy scalars and arrays in codec configs (e.g. ``FixedScaleOffset(scale=np.float64(10))``)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} cannot be written as JSON metadata")
 
 
 def _parse_int_tuple(value: Any, key: str, name: str, *, minimum: int) -> tuple[int, ...]:
