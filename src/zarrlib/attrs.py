@@ -122,3 +122,36 @@ def _check_json(name: Any, value: Any) -> None:
         json.dumps(value, allow_nan=True)
     except (TypeError, ValueError) as e:
         raise TypeError(f"attribute {name!r}: value {value!r} is not JSON-serialisable ({e})") from None
+
+
+class V3Attributes(Attributes):
+    """Attributes of a Zarr v3 node: the ``attributes`` member of its ``zarr.json``
+    (``key``); changes rewrite that document, keeping every other member as it is."""
+
+    def _load_document(self) -> dict[str, Any]:
+        try:
+            raw = self.store[self.key]
+        except KeyError:
+            return {}
+        return load_json(raw, self.key)
+
+    def _load(self) -> dict[str, Any]:
+        attributes = self._load_document().get("attributes", {})
+        return dict(attributes) if isinstance(attributes, dict) else {}
+
+    def _modify(self, change: Callable[[dict[str, Any]], None]) -> None:
+        from .metadata.v3 import dump_json_v3
+
+        if self.read_only:
+            raise ReadOnlyError(f"attributes at {self.key!r} are read-only")
+        with self._lock() if self._lock is not None else contextlib.nullcontext():
+            document = self._load_document()
+            doc = dict(document.get("attributes", {}))
+            change(doc)
+            try:
+                json.dumps(doc, allow_nan=True)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"attribute values must be JSON-serialisable: {e}") from None
+            document["attributes"] = doc
+            self.store[self.key] = dump_json_v3(document)
+            self._cached = doc if self.cache else None

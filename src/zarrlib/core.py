@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from . import io
-from .attrs import Attributes
+from .attrs import Attributes, V3Attributes
 from .codecs.v2 import V2ChunkCodec
+from .codecs.v3 import V3ChunkCodec
 from .errors import ArrayNotFoundError, ContainsGroupError, MetadataError, ReadOnlyError
 from .indexing import (
     BasicIndexer,
@@ -27,6 +28,7 @@ from .indexing import (
     route_selection,
 )
 from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, ArrayMetadataV2
+from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, parse_node
 from .nodes import contains_group, join_path
 from .reporting import InfoReport, array_report
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
@@ -75,9 +77,19 @@ class Array:
             cache=cache_attrs,
             lock=lambda: self._lock(ATTRS_KEY),
         )
+        if self._meta.zarr_format == 3:  # v3: attributes are a member of zarr.json
+            self._attrs = V3Attributes(
+                self._store,
+                join_path(self._path, ZARR_JSON),
+                read_only=read_only,
+                cache=cache_attrs,
+                lock=lambda: self._lock(ZARR_JSON),
+            )
 
     # -- metadata ---------------------------------------------------------------------------
     def _load_metadata(self) -> None:
+        if self._load_metadata_v3():
+            return
         key = join_path(self._path, ARRAY_KEY)
         try:
             raw = self._store[key]
@@ -87,9 +99,28 @@ class Array:
             raise ArrayNotFoundError(f"no array at path {self._path or '/'!r} in {self._store.display_name}") from None
         self._set_metadata(ArrayMetadataV2.from_json(raw, key))
 
-    def _set_metadata(self, meta: ArrayMetadataV2) -> None:
+    def _load_metadata_v3(self) -> bool:
+        """Load ``zarr.json`` if there is one (Zarr v3); False when the array is not v3."""
+        if getattr(self, "_meta", None) is not None and self._meta.zarr_format == 2:
+            return False
+        key = join_path(self._path, ZARR_JSON)
+        try:
+            raw = self._store[key]
+        except KeyError:
+            return False
+        meta = parse_node(raw, key)
+        if not isinstance(meta, ArrayMetadataV3):
+            raise ContainsGroupError(f"path {self._path or '/'!r} holds a group, not an array")
+        self._set_metadata(meta)
+        return True
+
+    def _set_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> None:
         self._meta = meta
         try:
+            if meta.zarr_format == 3:
+                where = f"array {self.name!r}: "
+                self._codec = V3ChunkCodec.from_metadata(meta, write_empty_chunks=self._write_empty_chunks, where=where)
+                return
             self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
         except ValueError as e:
             key = join_path(self._path, ARRAY_KEY)
@@ -99,9 +130,19 @@ class Array:
         if not self._cache_metadata:
             self._load_metadata()
 
-    def _write_metadata(self, meta: ArrayMetadataV2) -> None:
-        self._store[join_path(self._path, ARRAY_KEY)] = meta.to_json()
+    def _write_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> None:
+        self._store[join_path(self._path, self._metadata_key)] = meta.to_json()
         self._set_metadata(meta)
+
+    @property
+    def _metadata_key(self) -> str:
+        """``zarr.json`` (v3) or ``.zarray`` (v2): the metadata document's name."""
+        return ZARR_JSON if self._meta.zarr_format == 3 else ARRAY_KEY
+
+    @property
+    def _grid_chunks(self) -> tuple[int, ...]:
+        """The shape stored under one key: the chunk, or the shard when sharded (v3)."""
+        return self._codec.chunk_shape
 
     def _lock(self, key: str) -> Any:
         if self._synchronizer is None:
@@ -144,7 +185,25 @@ class Array:
         return self._synchronizer
 
     @property
-    def metadata(self) -> ArrayMetadataV2:
+    def zarr_format(self) -> int:
+        return self._meta.zarr_format
+
+    @property
+    def shards(self) -> tuple[int, ...] | None:
+        """The shard shape of a sharded (v3) array, else None; ``chunks`` is then the inner chunk shape."""
+        return getattr(self._meta, "shards", None)
+
+    @property
+    def dimension_names(self) -> tuple[str | None, ...] | None:
+        return getattr(self._meta, "dimension_names", None)
+
+    @property
+    def codecs(self) -> tuple[Any, ...] | None:
+        """The v3 codec chain (codec objects), or None for a v2 array."""
+        return self._codec.codecs if self._meta.zarr_format == 3 else None
+
+    @property
+    def metadata(self) -> ArrayMetadataV2 | ArrayMetadataV3:
         self._refresh_metadata()
         return self._meta
 
@@ -227,7 +286,9 @@ class Array:
 
     @property
     def nchunks_initialized(self) -> int:
-        return len(self._stored_chunk_keys())
+        # a stored shard counts for all its inner chunks, as in zarr-python 3
+        per_key = math.prod(g // c for g, c in zip(self._grid_chunks, self.chunks, strict=True))
+        return len(self._stored_chunk_keys()) * per_key
 
     @property
     def info(self) -> InfoReport:
@@ -248,6 +309,11 @@ class Array:
     def _stored_chunk_keys(self) -> list[str]:
         """Keys of the chunks present in the store that lie inside the current shape."""
         store = self._chunk_store if self._chunk_store is not None else self._store
+        if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
+            prefix = join_path(self._path, "")
+            grid = tuple(-(-s // c) for s, c in zip(self.shape, self._grid_chunks, strict=True))
+            found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
+            return [k for k, c in found if c is not None and all(i < g for i, g in zip(c, grid, strict=True))]
         prefix = join_path(self._path, "")
         pattern = self._chunk_key_pattern()
         grid = self.cdata_shape
@@ -285,28 +351,28 @@ class Array:
 
     def get_basic_selection(self, selection: Any = Ellipsis, out: np.ndarray | None = None) -> Any:
         """Read with integers, slices (any step) and Ellipsis, as NumPy's basic indexing."""
-        indexer = BasicIndexer(selection, self.shape, self.chunks)
+        indexer = BasicIndexer(selection, self.shape, self._grid_chunks)
         result = self._read(indexer, out)
         scalar = not indexer.shape and not (selection is Ellipsis or selection == ())
         return result[()] if scalar and out is None else result
 
     def get_orthogonal_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Read with integers, slices, integer arrays or masks applied to each axis independently."""
-        return self._read(OrthogonalIndexer(selection, self.shape, self.chunks), out)
+        return self._read(OrthogonalIndexer(selection, self.shape, self._grid_chunks), out)
 
     def get_coordinate_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Read the points named by one integer array per axis (broadcast together)."""
-        indexer = CoordinateIndexer(selection, self.shape, self.chunks)
+        indexer = CoordinateIndexer(selection, self.shape, self._grid_chunks)
         return self._read(indexer, out, result_shape=indexer.sel_shape)
 
     def get_mask_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Read the elements where a boolean array of the array's shape is True."""
-        indexer = MaskIndexer(selection, self.shape, self.chunks)
+        indexer = MaskIndexer(selection, self.shape, self._grid_chunks)
         return self._read(indexer, out, result_shape=indexer.sel_shape)
 
     def get_block_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Read whole chunks chosen by block index."""
-        return self._read(BlockIndexer(selection, self.shape, self.chunks), out)
+        return self._read(BlockIndexer(selection, self.shape, self._grid_chunks), out)
 
     def _read(self, indexer: Any, out: np.ndarray | None, result_shape: tuple[int, ...] | None = None) -> np.ndarray:
         flat_shape = indexer.shape if result_shape is None else (math.prod(result_shape),)
@@ -338,21 +404,21 @@ class Array:
 
     def set_basic_selection(self, selection: Any, value: Any) -> None:
         """Write with integers, slices and Ellipsis; ``value`` broadcasts as in NumPy."""
-        self._write(BasicIndexer(selection, self.shape, self.chunks), value)
+        self._write(BasicIndexer(selection, self.shape, self._grid_chunks), value)
 
     def set_orthogonal_selection(self, selection: Any, value: Any) -> None:
-        self._write(OrthogonalIndexer(selection, self.shape, self.chunks), value)
+        self._write(OrthogonalIndexer(selection, self.shape, self._grid_chunks), value)
 
     def set_coordinate_selection(self, selection: Any, value: Any) -> None:
-        indexer = CoordinateIndexer(selection, self.shape, self.chunks)
+        indexer = CoordinateIndexer(selection, self.shape, self._grid_chunks)
         self._write(indexer, value, sel_shape=indexer.sel_shape)
 
     def set_mask_selection(self, selection: Any, value: Any) -> None:
-        indexer = MaskIndexer(selection, self.shape, self.chunks)
+        indexer = MaskIndexer(selection, self.shape, self._grid_chunks)
         self._write(indexer, value, sel_shape=indexer.sel_shape)
 
     def set_block_selection(self, selection: Any, value: Any) -> None:
-        self._write(BlockIndexer(selection, self.shape, self.chunks), value)
+        self._write(BlockIndexer(selection, self.shape, self._grid_chunks), value)
 
     def _write(self, indexer: Any, value: Any, sel_shape: tuple[int, ...] | None = None) -> None:
         if self.read_only:
@@ -426,7 +492,7 @@ class Array:
         new_shape = tuple(int(s) for s in shape)
         if len(new_shape) != self.ndim or any(s < 0 for s in new_shape):
             raise ValueError(f"array {self.name!r}: new shape {shape} must have {self.ndim} non-negative dimensions")
-        with self._lock(ARRAY_KEY):
+        with self._lock(self._metadata_key):
             self._load_metadata()
             old_keys = self._stored_chunk_keys()
             self._write_metadata(self._meta.with_shape(new_shape))

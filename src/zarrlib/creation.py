@@ -208,10 +208,16 @@ def create(
     >>> z.nchunks
     100
     """
+    if zarr_format == 3:
+        return _create_v3(
+            shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
+            filters, cache_metadata, cache_attrs, read_only, object_codec, dimension_separator, write_empty_chunks,
+            allow_pickle, **kwargs,
+        )  # fmt: skip
     if kwargs:
         raise TypeError(f"create() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
     if zarr_format != 2:
-        raise NotImplementedError(f"zarr_format={zarr_format!r}: only Zarr format 2 is implemented so far")
+        raise ValueError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
     store_obj = normalize_store(store)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     # whoever creates an array with the pickle codec has chosen it
@@ -231,6 +237,153 @@ def create(
         object_codec,
         dimension_separator,
     )
+    return Array(
+        store_obj,
+        path=path,
+        read_only=read_only,
+        chunk_store=chunk_store_obj,
+        synchronizer=synchronizer,
+        cache_metadata=cache_metadata,
+        cache_attrs=cache_attrs,
+        write_empty_chunks=write_empty_chunks,
+        allow_pickle=allow_pickle,
+    )
+
+
+# -- Zarr v3 ---------------------------------------------------------------------------------
+
+
+def _create_v3(
+    shape: Any,
+    chunks: Any,
+    dtype: Any,
+    compressor: Any,
+    fill_value: Any,
+    order: str,
+    store: StoreLike,
+    synchronizer: Any,
+    overwrite: bool,
+    path: str | None,
+    chunk_store: StoreLike,
+    filters: Any,
+    cache_metadata: bool,
+    cache_attrs: bool,
+    read_only: bool,
+    object_codec: Any,
+    dimension_separator: str | None,
+    write_empty_chunks: bool,
+    allow_pickle: bool,
+    *,
+    shards: Any = None,
+    dimension_names: Any = None,
+    codecs: Any = None,
+    compressors: Any = "auto",
+    serializer: Any = "auto",
+    chunk_key_encoding: Any = None,
+    attributes: dict[str, Any] | None = None,
+    index_location: str = "end",
+) -> Array:
+    """``create(..., zarr_format=3)``: write a v3 ``zarr.json`` and open the array.
+
+    Takes zarr-python 3's arguments: ``shards`` (the shard shape; ``chunks`` is then the inner
+    chunk shape), ``dimension_names``, ``codecs`` (the whole chain) or ``filters`` /
+    ``serializer`` / ``compressors`` (``compressor`` as in v2 also works),
+    ``chunk_key_encoding`` (``"default"``, ``"v2"`` or ``{"name": ..., "separator": ...}``)
+    and ``attributes``.
+    """
+    from .codecs.v3 import chain_from_user
+    from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, ChunkKeyEncoding, default_fill_value, encode_data_type
+    from .metadata.v3 import native_dtype as v3_native_dtype
+
+    store_obj = normalize_store(store)
+    chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
+    path = normalize_prefix(path)
+    shape = normalize_shape(shape)
+    if getattr(dtype, "kind", None) == "T":
+        dtype = str  # NumPy's variable-width StringDType: v3 "string"
+    dtype, object_codec = normalize_dtype(dtype, object_codec)
+    vlen = None
+    if dtype.hasobject:
+        vlen = {"vlen-utf8": "string", "vlen-bytes": "bytes"}.get(object_codec.codec_id)
+        if vlen is None:
+            raise ValueError(
+                f"Zarr v3 stores variable-length strings (dtype=str) and bytes (dtype=bytes), "
+                f"not objects encoded with {object_codec.codec_id!r}"
+            )
+    else:
+        dtype = v3_native_dtype(dtype)
+    data_type = encode_data_type(dtype, vlen)
+    chunks = normalize_chunks(chunks, shape, max(dtype.itemsize, 1))
+    if shards is not None:
+        shards = normalize_chunks(shards, shape, max(dtype.itemsize, 1))
+    if order not in ("C", "F"):
+        raise ValueError(f"order must be 'C' or 'F', got {order!r}")
+    if fill_value is None or (vlen is not None and isinstance(fill_value, int) and fill_value == 0):
+        fill = default_fill_value(dtype, vlen)
+    elif vlen == "string":
+        fill = str(fill_value)
+    elif vlen == "bytes":
+        fill = bytes(fill_value)
+    else:
+        fill = normalize_fill_value(fill_value, dtype)
+    if chunk_key_encoding is None:
+        encoding = ChunkKeyEncoding("default", dimension_separator or "/")
+    elif isinstance(chunk_key_encoding, ChunkKeyEncoding):
+        encoding = chunk_key_encoding
+    elif isinstance(chunk_key_encoding, str):
+        encoding = ChunkKeyEncoding.from_json(chunk_key_encoding, "chunk_key_encoding")
+    elif isinstance(chunk_key_encoding, dict):
+        config = chunk_key_encoding.get("configuration", {k: v for k, v in chunk_key_encoding.items() if k != "name"})
+        encoding = ChunkKeyEncoding.from_json(
+            {"name": chunk_key_encoding.get("name", "default"), "configuration": config}, "chunk_key_encoding"
+        )
+    else:
+        raise TypeError(f"chunk_key_encoding must be a name or a dict, got {chunk_key_encoding!r}")
+    if compressors == "auto":
+        if compressor == "default":
+            compressor = storage.default_compressor
+        compressors = [] if compressor is None else [compressor]
+    elif compressor not in ("default", None):
+        raise ValueError("give compressor= or compressors=, not both")
+    if dimension_names is not None:
+        dimension_names = tuple(dimension_names)
+        if len(dimension_names) != len(shape) or not all(n is None or isinstance(n, str) for n in dimension_names):
+            raise ValueError(f"dimension_names must be {len(shape)} strings or None, got {dimension_names!r}")
+    codec = chain_from_user(
+        dtype=dtype,
+        vlen=vlen,
+        fill_value=fill,
+        chunks=chunks,
+        shards=shards,
+        codecs=codecs,
+        filters=filters,
+        serializer=serializer,
+        compressors=compressors,
+        index_location=index_location,
+    )
+    meta = ArrayMetadataV3(
+        shape=shape,
+        data_type=data_type,
+        dtype=dtype,
+        chunk_grid_shape=shards or chunks,
+        fill_value=fill,
+        codecs=tuple(codec.to_json()),
+        chunk_key_encoding=encoding,
+        attributes=dict(attributes or {}),
+        dimension_names=dimension_names,
+    )
+    encoded = meta.to_json()
+    ArrayMetadataV3.from_json(encoded)  # validate everything before touching the store
+    if store_obj.read_only:
+        raise ReadOnlyError(f"cannot create an array in read-only {store_obj.display_name}")
+    if overwrite:
+        clear_node(store_obj, path)
+        if chunk_store_obj is not None:
+            clear_node(chunk_store_obj, path)
+    else:
+        check_vacant(store_obj, path)
+    ensure_parent_groups(store_obj, path, zarr_format=3)
+    store_obj[join_path(path, ZARR_JSON)] = encoded
     return Array(
         store_obj,
         path=path,

@@ -121,6 +121,9 @@ def read(
     """Fill ``out`` with the selected elements of every chunk in ``projections``."""
     codec = access.codec
     fill = _fill_scalar(access)
+    if getattr(codec, "partial_reads", False):  # sharded v3 chunks: parts are read by byte ranges
+        _read_partial(access, [p for p in projections if not p.is_complete], out, squeeze_axes, fill)
+        projections = [p for p in projections if p.is_complete]
 
     def read_one(p: ChunkProjection, raw: bytes | None) -> None:
         if raw is None:
@@ -148,6 +151,33 @@ def read(
             _run_all(lambda pr: read_one(*pr), pairs)
     else:
         _run_all(lambda p: read_one(p, access.fetch(access.chunk_key(p.chunk_coords))), projections)
+
+
+def _read_partial(
+    access: ChunkAccess, projections: Sequence[ChunkProjection], out: np.ndarray, squeeze_axes: tuple[int, ...], fill: Any
+) -> None:
+    """Read parts of stored chunks whose codec fetches byte ranges itself (v3 shards: the
+    index, then only the inner chunks the selection needs)."""
+    codec: Any = access.codec
+
+    def read_one(p: ChunkProjection) -> None:
+        key = access.chunk_key(p.chunk_coords)
+
+        def get_range(byte_range: Any) -> bytes | None:
+            try:
+                return access.store.get_range(key, byte_range)
+            except KeyError:
+                return None
+
+        piece = codec.read_partial(get_range, key, p.chunk_selection)
+        if piece is None:
+            out[p.out_selection] = fill
+            return
+        if squeeze_axes:
+            piece = piece.squeeze(axis=squeeze_axes)
+        out[p.out_selection] = piece
+
+    _run_all(read_one, projections)
 
 
 def write(
@@ -188,6 +218,9 @@ def write(
             if p.is_complete and is_scalar and access.is_interior(p.chunk_coords):
                 empty, encoded = constant_chunk()
                 _put(access, key, None if empty else encoded)
+                return
+            if not p.is_complete and getattr(codec, "partial_writes", False):  # sharded v3 chunks
+                _put(access, key, codec.write_partial(access.fetch(key), key, p.chunk_selection, piece_for(p)))
                 return
             piece = piece_for(p)
             if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:

@@ -22,6 +22,9 @@ def array_report(array: Array) -> str:
     """The multi-line report shown by ``repr(array)`` and ``array.info``."""
     head = f"{array.name}, " if array.path else ""
     lines = [f"Array({head}{array.shape}, {array.dtype}, chunks={array.chunks}, order={array.order})"]
+    if getattr(array, "zarr_format", 2) == 3:  # v3: the shard shape and the format
+        shards = f", shards={array.shards}" if array.shards else ""
+        lines[0] = f"Array({head}{array.shape}, {array.dtype}, chunks={array.chunks}{shards}, zarr_format=3)"
     stored = array.nbytes_stored
     ratio = f"{array.nbytes / stored:.1f}" if stored else "inf"
     lines.append(
@@ -32,6 +35,8 @@ def array_report(array: Array) -> str:
         lines.append(f"  filters: {', '.join(describe_codec(f) for f in array.filters)}")
     if array.compressor is not None:
         lines.append(f"  compressor: {describe_codec(array.compressor)}")
+    if getattr(array, "codecs", None):
+        lines.append(f"  codecs: {', '.join(c.describe() for c in array.codecs)}")
     store_line = f"  store: {array.store.display_name}"
     if array.chunk_store is not None:
         store_line += f"; chunk_store: {array.chunk_store.display_name}"
