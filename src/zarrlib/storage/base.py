@@ -104,7 +104,7 @@ class Store(MutableMapping[str, bytes]):
     def __contains__(self, key: object) -> bool:
         try:
             self[key]  # type: ignore[index]
-        except KeyError:
+        except (KeyError, InvalidKeyError):  # a key no store may hold is in none
             return False
         return True
 
