@@ -57,9 +57,51 @@ from .errors import (
 from .storage import DictStore, DirectoryStore, KVStore, MemoryStore, NestedDirectoryStore
 from .sync import ProcessSynchronizer, ThreadSynchronizer
 
+# isort: split
+# Groups, stores, consolidated metadata and copying.
+from . import convenience, hierarchy
+from .convenience import (
+    consolidate_metadata,
+    copy,
+    copy_all,
+    copy_store,
+    load,
+    open,
+    open_consolidated,
+    save,
+    save_array,
+    save_group,
+    tree,
+)
+from .errors import CopyError, PathNotFoundError
+from .hierarchy import Group, group, open_group
+from .storage import LRUStoreCache, SQLiteStore, ZipStore
+
 __version__ = "0.1.0"
 
 __all__ = [
+    # groups, stores, consolidated metadata and copying
+    "CopyError",
+    "Group",
+    "LRUStoreCache",
+    "PathNotFoundError",
+    "SQLiteStore",
+    "ZipStore",
+    "consolidate_metadata",
+    "convenience",
+    "copy",
+    "copy_all",
+    "copy_store",
+    "group",
+    "hierarchy",
+    "load",
+    "open",
+    "open_consolidated",
+    "open_group",
+    "save",
+    "save_array",
+    "save_group",
+    "tree",
     "BZ2",
     "JSON",
     "LZ4",

@@ -62,3 +62,7 @@ class ChunkDecodeError(ZarrlibError, ValueError):
 
 class CodecError(ZarrlibError, ValueError):
     """A codec configuration is unknown or invalid."""
+
+
+class CopyError(ZarrlibError, ValueError):
+    """A copy found something in its way in the destination (``if_exists='raise'``)."""

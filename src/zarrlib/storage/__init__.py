@@ -13,8 +13,12 @@ from typing import Any
 from numcodecs import Blosc
 
 from .base import ByteRange, Store, normalize_prefix, validate_key
+from .consolidated import ConsolidatedMetadataStore
 from .directory import DirectoryStore, NestedDirectoryStore
+from .lru import LRUStoreCache
 from .memory import DictStore, KVStore, MemoryStore
+from .sqlite import SQLiteStore
+from .zip import ZipStore
 
 default_compressor: Any = Blosc()
 
@@ -38,9 +42,7 @@ def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] =
 
             return FSStore(path, mode=mode)
         if path.endswith(".zip"):
-            from .zip import ZipStore
-
-            return ZipStore(path, mode="r" if mode == "r" else "a")
+            return ZipStore(path, mode={"r": "r", "w": "w"}.get(mode, "a"))
         return DirectoryStore(path, read_only=(mode == "r"))
     if isinstance(store, MutableMapping):
         return KVStore(store)
@@ -49,12 +51,16 @@ def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] =
 
 __all__ = [
     "ByteRange",
+    "ConsolidatedMetadataStore",
     "DictStore",
     "DirectoryStore",
     "KVStore",
+    "LRUStoreCache",
     "MemoryStore",
     "NestedDirectoryStore",
+    "SQLiteStore",
     "Store",
+    "ZipStore",
     "default_compressor",
     "normalize_prefix",
     "normalize_store",
