@@ -85,6 +85,17 @@ def test_tutorial_lzma_example_round_trips():
     np.testing.assert_array_equal(chunk, data[100:200, 200:300])
 
 
+def test_tutorial_filters_report():
+    z = zarrlib.array(
+        np.arange(10_000, dtype="i4").reshape(100, 100),
+        chunks=(10, 10),
+        filters=[zarrlib.Delta(dtype="i4")],
+        compressor=zarrlib.Blosc(cname="zstd", clevel=1, shuffle=1),
+    )
+    lines = repr(z).splitlines()
+    assert lines[2:4] == ["  filters: Delta(dtype=int32)", "  compressor: Blosc(cname='zstd', clevel=1, shuffle=1)"]
+
+
 def test_lzma_adapter_only_where_needed():
     config = numcodecs.LZMA(filters=TUTORIAL_LZMA_FILTERS).get_config()
     adapted = build_codec(config)
