@@ -81,5 +81,7 @@ def merge_chunk(
         chunk = fill_chunk(codec, fill_value)
     else:
         chunk = np.array(existing, order=codec.order, copy=True)
+    if chunk.dtype.hasobject and isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # else an element selection would store the 0-d array itself as the item
     chunk[selection] = value
     return chunk

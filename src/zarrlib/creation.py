@@ -340,6 +340,8 @@ def _create_v3(
     else:
         raise TypeError(f"chunk_key_encoding must be a name or a dict, got {chunk_key_encoding!r}")
     if compressors == "auto":
+        if compressor == "default" and codecs is not None:
+            compressor = None  # codecs= is the whole chain
         if compressor == "default":
             compressor = storage.default_compressor
         compressors = [] if compressor is None else [compressor]

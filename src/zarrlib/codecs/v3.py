@@ -283,7 +283,10 @@ class _VLenCodec(V3Codec):
         return self
 
     def encode(self, arr: np.ndarray, spec: ChunkSpec) -> bytes:
-        return _to_bytes(self._numcodec_cls().encode(np.asarray(arr, dtype=object).reshape(-1)))
+        items = np.asarray(arr, dtype=object).reshape(-1)
+        if not items.flags.writeable:  # numcodecs' vlen codecs need a writable buffer
+            items = items.copy()
+        return _to_bytes(self._numcodec_cls().encode(items))
 
     def decode(self, data: Any, spec: ChunkSpec) -> np.ndarray:
         items = self._numcodec_cls().decode(data)
