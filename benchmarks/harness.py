@@ -249,6 +249,15 @@ def peak_traced(fn: Callable[[], Any]) -> int:
     return peak
 
 
+def warm_memory(nbytes: int) -> None:
+    """Touch and free ``nbytes`` once. In a VM whose memory the host backs lazily, the first
+    touch of a page costs up to 10x a later one; without this, whichever peer or repetition
+    first grows the process pays that, and timings of big arrays swing by a factor of several."""
+    if nbytes > 0:
+        block = np.ones(nbytes, dtype=np.uint8)
+        del block
+
+
 def cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))

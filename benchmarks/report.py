@@ -53,7 +53,7 @@ class Results:
     def cell(self, peer: str, workload: str, op: str) -> str:
         raw = self.run["peers"].get(peer, {}).get("workloads", {}).get(workload, {}).get(op)
         if raw and raw.get("error"):
-            return "error"
+            return "unsupported" if raw["error"].startswith("unsupported") else "error"
         e = self.entry(peer, workload, op)
         if not e:
             return "n/a"
@@ -187,9 +187,12 @@ def write_report(run: dict[str, Any], out_dir: str, plot: bool = True) -> str:
     lines += [
         "",
         "`floor`: the same chunks encoded/decoded by numcodecs with no array logic, in a thread pool, "
-        "plus plain file writes/reads of the same bytes (a dict for in-memory workloads); for the "
-        "uncompressed in-memory array, one NumPy copy. For single-element reads the floor is one whole-chunk "
-        "read and decode per element.",
+        "plus plain file writes/reads of the same bytes (a dict for in-memory workloads). Whole-array reads "
+        "decode each chunk into its own slot of one fresh output of the array's size (no assembly copy), "
+        "partial reads into a reused buffer. For the uncompressed in-memory array the floor is one NumPy copy; "
+        "for single-element reads, one whole-chunk read and decode per element. `unsupported`: the peer "
+        "cannot run that workload as asked (zarrs handles local files only; zarr falls back to its default "
+        "pipeline for in-memory stores).",
         "",
         "## Targets (from the issue)",
         "",

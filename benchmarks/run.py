@@ -45,9 +45,16 @@ def run_peer(peer: str, config_path: str, out_dir: str, timeout: float) -> dict[
         return {"peer": peer, "unavailable": f"no zarr 2 venv at {ZARR2_VENV} (run benchmarks/setup_peers.sh)"}
     out = os.path.join(out_dir, f"{peer.replace('+', '_')}.json")
     cmd = [python, os.path.join(HERE, "worker.py"), "--peer", peer, "--config", config_path, "--out", out]
+    env = dict(os.environ)
+    src = os.path.join(os.path.dirname(HERE), "src")
+    if peer == "zarrlib" and os.path.isdir(os.path.join(src, "zarrlib")):
+        # benchmark this checkout's zarrlib, installed or not
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            cmd, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
         failure = None if proc.returncode == 0 else f"worker exited with {proc.returncode}: {proc.stderr[-2000:]}"
     except subprocess.TimeoutExpired:
         failure = f"timed out after {timeout:.0f} s"
@@ -103,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": repeat,
             "workdir": workdir,
             "memory": not args.no_memory,
+            # enough to hold the data, its copies and the results of the biggest workload
+            "warm_bytes": 0 if args.quick else 6 * max(w.nbytes for w in chosen),
         }
         config_path = os.path.join(workdir, "config.json")
         with open(config_path, "w") as f:

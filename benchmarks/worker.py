@@ -18,7 +18,7 @@ import traceback
 from typing import Any
 
 import numpy as np
-from harness import READ_OPS, Measurement, Selections, Workload, make_data, peak_rss, peak_traced, timed
+from harness import READ_OPS, Measurement, Selections, Workload, make_data, peak_rss, peak_traced, timed, warm_memory
 from peers import Peer, make_peer, remove
 
 
@@ -57,6 +57,9 @@ def run_workload(peer: Peer, w: Workload, workdir: str, repeat: int, measure_mem
             peer.prepare(handle, data)
             t, _ = timed(lambda h=handle: peer.write(h, data))
             m.times.append(t)
+    except NotImplementedError as e:
+        m.error = f"unsupported: {e}"
+        return {op: r.to_json() for op, r in results.items()}
     except Exception as e:
         m.error = f"{type(e).__name__}: {e}"
         log(traceback.format_exc())
@@ -130,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(report, f)
         return 0
     report["versions"] = peer.versions()
+    warm_memory(config.get("warm_bytes", 0))
     for wj in config["workloads"]:
         w = Workload.from_json(wj)
         log(f"[{args.peer}] {w.name}")
