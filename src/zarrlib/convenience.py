@@ -552,19 +552,18 @@ def _reader(source: Any) -> Any:
 
 def _creation_kwargs(source: Any, dest: Any, create_kws: dict[str, Any]) -> dict[str, Any]:
     """How to create the copy of ``source`` in ``dest``: the source's encoding when both are
-    zarrlib, zarrlib's defaults for h5py sources, gzip level 1 for h5py destinations."""
+    zarrlib, zarrlib's defaults from other sources (h5py), gzip level 1 for h5py destinations."""
     kws = dict(create_kws)
     if isinstance(source, Array) and not _is_h5py(dest):
         return creation._like_kwargs(source, kws)
+    dtype = np.dtype(source.dtype)
+    fill_value = getattr(source, "fill_value", getattr(source, "fillvalue", None))
     kws.setdefault("shape", tuple(source.shape))
     kws.setdefault("chunks", source.chunks or True)
     if _is_h5py(dest):
         import h5py
 
-        dtype = np.dtype(source.dtype)
-        if dtype.kind == "O":
-            dtype = h5py.string_dtype()
-        kws.setdefault("dtype", dtype)
+        kws.setdefault("dtype", h5py.string_dtype() if dtype.kind == "O" else dtype)
         if _is_h5py(source):
             for key in ("compression", "compression_opts", "shuffle", "fletcher32", "fillvalue"):
                 kws.setdefault(key, getattr(source, key))
@@ -572,23 +571,21 @@ def _creation_kwargs(source: Any, dest: Any, create_kws: dict[str, Any]) -> dict
             kws.setdefault("compression", "gzip")
             kws.setdefault("compression_opts", 1)
             kws.setdefault("shuffle", False)
-            if dtype.kind != "O" and source.fill_value is not None:
-                kws.setdefault("fillvalue", source.fill_value)
+            if dtype.kind != "O" and fill_value is not None:
+                kws.setdefault("fillvalue", fill_value)
         return kws
-    # h5py -> zarrlib
-    import h5py
+    if dtype.kind == "O" and _is_h5py(source):
+        import h5py
 
-    dtype = np.dtype(source.dtype)
-    if dtype.kind == "O":
         info = h5py.check_string_dtype(dtype)
         if info is None:
             raise TypeError(f"cannot copy h5py dataset {source.name!r}: variable-length dtype {dtype} is not a string")
         kws.setdefault("dtype", str if info.encoding == "utf-8" else bytes)
         kws.setdefault("fill_value", None)
-    else:
-        kws.setdefault("dtype", dtype)
-        if source.fillvalue is not None:
-            kws.setdefault("fill_value", source.fillvalue)
+        return kws
+    kws.setdefault("dtype", dtype)
+    if fill_value is not None:
+        kws.setdefault("fill_value", fill_value)
     return kws
 
 

@@ -33,8 +33,8 @@ from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, CONSOLIDATED_KEY, GROUP_KEY, Grou
 from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
 from .storage import DictStore, Store, StoreLike, normalize_prefix, normalize_store, validate_key
 
-#: Segment names that would collide with the metadata documents of a node.
-RESERVED_NAMES = frozenset({ARRAY_KEY, GROUP_KEY, ATTRS_KEY, CONSOLIDATED_KEY})
+#: Segment names that would collide with the metadata documents of a node (v2 and v3).
+RESERVED_NAMES = frozenset({ARRAY_KEY, GROUP_KEY, ATTRS_KEY, CONSOLIDATED_KEY, "zarr.json"})
 
 #: Widest ``arrays:``/``groups:`` line of a group's repr (zarr's convention).
 REPR_LINE_WIDTH = 80
