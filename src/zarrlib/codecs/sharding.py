@@ -34,6 +34,8 @@ def morton_order(chunks_per_shard: tuple[int, ...]) -> np.ndarray:
     """Local inner-chunk coordinates, shape (n, ndim), in the Morton order zarr-python 3 writes
     (bits interleaved from the lowest, axis 0 first; axes stop contributing when exhausted)."""
     ndim = len(chunks_per_shard)
+    if ndim == 0:  # a 0-d shard holds one inner chunk
+        return np.zeros((1, 0), dtype=np.int64)
     coords = np.indices(chunks_per_shard).reshape(ndim, -1).T.astype(np.int64)
     bits = [(c - 1).bit_length() for c in chunks_per_shard]
     codes = np.zeros(len(coords), dtype=np.int64)
