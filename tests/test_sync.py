@@ -87,7 +87,7 @@ def write_rows(z: zarr.Array, worker: int, workers: int, barrier: Any, region: i
         z[r, worker * region : (worker + 1) * region] = value_of(r, worker, workers)
 
 
-def set_attrs(z: zarr.Array, worker: int, workers: int, barrier: Any, count: int) -> None:
+def set_attrs(z: zarr.Array | zarr.Group, worker: int, workers: int, barrier: Any, count: int) -> None:
     """One worker's share of an attribute workload: distinct names, one update each."""
     barrier.wait(timeout=JOIN_TIMEOUT)
     for i in range(count):
@@ -347,3 +347,36 @@ def test_long_keys_get_hashed_lock_names(tmp_path):
     sync = ProcessSynchronizer(tmp_path / "locks")
     with sync[long_key]:
         pass
+
+
+# -- groups share their synchronizer -----------------------------------------------------------
+@pytest.mark.parametrize("kind", list(SYNCHRONIZERS), ids=[f"{k}-sync" for k in SYNCHRONIZERS])
+def test_group_members_share_the_synchronizer(tmp_path, kind):
+    sync = SYNCHRONIZERS[kind](tmp_path)
+    root = zarr.group(store=MemoryStore(), synchronizer=sync)
+    made = root.zeros("a", shape=(10,), chunks=(5,), dtype="i4")
+    sub = root.create_group("sub")
+    nested = sub.create_dataset("b", shape=(4,), chunks=(2,), dtype="i4")
+    assert made.synchronizer is sync and sub.synchronizer is sync and nested.synchronizer is sync
+    assert root["a"].synchronizer is sync and root["sub/b"].synchronizer is sync
+    assert repr(root["a"]).splitlines()[-1] == f"  store: MemoryStore; synchronizer: {type(sync).__name__}"
+
+
+def test_group_array_from_processes_keeps_every_update(tmp_path):
+    """Processes open the same group on disk, each with its own ProcessSynchronizer on one
+    lock directory, and write unaligned regions of an array inside it."""
+    workers, rows = 3, 8
+    store = SlowDirectoryStore(str(tmp_path / "data.zarr"))
+    root = zarr.group(store=store, synchronizer=ProcessSynchronizer(tmp_path / "locks"))
+    z = root.zeros("x/y", shape=(rows, workers * REGION), chunks=CHUNKS, dtype="i4")
+    run_processes(start_methods()[0], write_rows, workers, z)
+    reopened = zarr.open_group(str(tmp_path / "data.zarr"), mode="r")
+    np.testing.assert_array_equal(reopened["x/y"][...], expected_array(rows, workers))
+
+
+def test_group_attribute_updates_under_threads(tmp_path, inline_chunk_io):
+    workers, count = 4, 6
+    root = zarr.group(store=SlowMemoryStore(), synchronizer=ThreadSynchronizer())
+    run_threads(set_attrs, workers, root, count)
+    root.attrs.refresh()
+    assert root.attrs.asdict() == {f"w{w}_{i}": i for w in range(workers) for i in range(count)}
