@@ -118,12 +118,11 @@ class Array:
         self._meta = meta
         try:
             if meta.zarr_format == 3:
-                where = f"array {self.name!r}: "
-                self._codec = V3ChunkCodec.from_metadata(meta, write_empty_chunks=self._write_empty_chunks, where=where)
+                self._codec = V3ChunkCodec.from_metadata(meta, write_empty_chunks=self._write_empty_chunks)
                 return
             self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
         except ValueError as e:
-            key = join_path(self._path, ARRAY_KEY)
+            key = join_path(self._path, self._metadata_key)
             raise MetadataError(f"{key!r} of array {self.name!r}: {e}") from None
 
     def _refresh_metadata(self) -> None:

@@ -533,7 +533,26 @@ def _like_kwargs(a: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
             out.setdefault("filters", filters or None)
             if a.dtype.hasobject:
                 out.setdefault("object_codec", a.filters[0])
+    if isinstance(a, Array) and a.zarr_format == 3 and out.setdefault("zarr_format", 3) == 3:
+        _like_kwargs_v3(a, kwargs, out)
     return out
+
+
+def _like_kwargs_v3(a: Array, kwargs: dict[str, Any], out: dict[str, Any]) -> None:
+    """A v3 template also gives its shards, codecs, key encoding and dimension names."""
+    from .metadata.v3 import vlen_kind
+
+    meta = a.metadata
+    sharding = a._codec.sharding
+    out.setdefault("shards", a.shards)
+    out.setdefault("codecs", [c.to_json() for c in (sharding.codec.codecs if sharding else a.codecs)])
+    if sharding is not None:
+        out.setdefault("index_location", sharding.codec.index_location)
+    out.setdefault("dimension_names", a.dimension_names)
+    out.setdefault("chunk_key_encoding", meta.chunk_key_encoding)
+    vlen = vlen_kind(meta.data_type)
+    if vlen is not None and "dtype" not in kwargs:
+        out["dtype"] = str if vlen == "string" else bytes
 
 
 def empty_like(a: Any, **kwargs: Any) -> Array:

@@ -215,3 +215,34 @@ def test_index_marks_empty_with_max_uint64():
     z[0, 0] = 1
     index = z._codec.sharding.fetch_index(lambda r: r.apply(store._map["c/0/0"]), "c/0/0")
     assert index[0, 0, 0] == 0 and np.all(index[0, 1] == MAX_UINT64) and np.all(index[1, 1] == MAX_UINT64)
+
+
+class CountingDirectoryStore(zarr.DirectoryStore):
+    """A DirectoryStore (which seeks for byte ranges) counting whole reads and range reads."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.gets: list[str] = []
+        self.ranges: list[tuple[str, ByteRange, int]] = []
+
+    def _get(self, key: str) -> bytes:
+        self.gets.append(key)
+        return super()._get(key)
+
+    def get_range(self, key: str, byte_range: ByteRange) -> bytes:
+        data = super().get_range(key, byte_range)
+        self.ranges.append((key, byte_range, len(data)))
+        return data
+
+
+@pytest.mark.parametrize("location", ["end", "start"])
+def test_directory_store_partial_read_seeks(tmp_path, location):
+    store = CountingDirectoryStore(str(tmp_path / "a"))
+    z = _sharded(store, location)
+    data = np.arange(256, dtype="i4").reshape(16, 16)
+    z[...] = data
+    store.gets.clear()
+    assert z[10, 3] == data[10, 3]
+    assert [k for k in store.gets if k != "zarr.json"] == []
+    assert store.ranges[0][0] == "c/1/0" and store.ranges[0][2] == 16 * 4 + 4
+    assert len(store.ranges) == 2
