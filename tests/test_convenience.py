@@ -206,3 +206,11 @@ def test_tree_function():
     g = zarr.group()
     g.zeros("a/b", shape=(2,), dtype="u1")
     assert repr(zarr.tree(g)) == "/\n └── a\n     └── b (2,) uint8"
+
+
+def test_consolidating_a_v3_hierarchy_is_refused_clearly():
+    store = MemoryStore()
+    zarr.group(store=store, zarr_format=3).zeros("x", shape=(2,))
+    with pytest.raises(NotImplementedError, match="v3 consolidated metadata"):
+        zarr.consolidate_metadata(store)
+    assert ".zmetadata" not in store

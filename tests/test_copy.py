@@ -363,3 +363,29 @@ def test_copy_reports_broken_source_metadata(source):
     source.store["spam/.zarray"] = b"{broken"
     with pytest.raises(MetadataError, match=r"spam/\.zarray"):
         zarr.copy_all(source, zarr.group())
+
+
+# -- between Zarr formats -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("src_format", "dest_format"), [pytest.param(2, 3, id="v2-to-v3"), pytest.param(3, 2, id="v3-to-v2")]
+)
+def test_copy_all_between_zarr_formats(src_format, dest_format):
+    src = zarr.group(zarr_format=src_format)
+    src.attrs["root"] = True
+    a = src.array("a/b", np.arange(10, dtype="i4"), chunks=5, fill_value=3)
+    a.attrs["units"] = "m"
+    src.array("s", np.array(["x", "yy"], dtype=object), dtype=str, chunks=1)
+    dest = zarr.group(zarr_format=dest_format)
+    assert zarr.copy_all(src, dest) == (3, 0, 56)
+    b = dest["a/b"]
+    assert (b.zarr_format, b.chunks, b.fill_value, b.attrs["units"]) == (dest_format, (5,), 3, "m")
+    np.testing.assert_array_equal(b[:], np.arange(10))
+    assert dest["s"][:].tolist() == ["x", "yy"]
+    assert dest.attrs["root"] is True
+
+
+def test_copy_across_formats_refuses_other_object_codecs():
+    src = zarr.group()
+    src.array("j", np.array([{"a": 1}], dtype=object), dtype=object, object_codec=numcodecs.JSON())
+    with pytest.raises(TypeError, match="only strings and bytes"):
+        zarr.copy_all(src, zarr.group(zarr_format=3))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import numcodecs
@@ -621,3 +622,43 @@ def test_info(hierarchy):
     assert "No. members : 2" in text
     assert "Arrays      : gamma" in text and "Groups      : delta" in text
     assert "<th>Store type</th><td>DictStore</td>" in hierarchy.info._repr_html_()
+
+
+# -- Zarr v3 groups ----------------------------------------------------------------------------------
+def test_v3_group_hierarchy():
+    store = zarr.MemoryStore()
+    g = zarr.group(store=store, zarr_format=3)
+    g.attrs["title"] = "v3"
+    z = g.array("a/b", np.arange(10), chunks=5)
+    g.create_group("c").attrs["k"] = 1
+    assert (g.zarr_format, g["a"].zarr_format, z.zarr_format) == (3, 3, 3)
+    assert sorted(store) == ["a/b/c/0", "a/b/c/1", "a/b/zarr.json", "a/zarr.json", "c/zarr.json", "zarr.json"]
+    reopened = zarr.open_group(store, mode="r")
+    assert reopened.zarr_format == 3 and reopened.attrs["title"] == "v3" and reopened["c"].attrs["k"] == 1
+    assert list(reopened) == ["a", "c"]
+    np.testing.assert_array_equal(reopened["a/b"][:], np.arange(10))
+    g.move("a", "moved")
+    del g["c"]
+    assert sorted(store) == ["moved/b/c/0", "moved/b/c/1", "moved/b/zarr.json", "moved/zarr.json", "zarr.json"]
+
+
+def test_v3_group_format_mismatch_and_detection():
+    store = zarr.MemoryStore()
+    zarr.group(store=store, zarr_format=3)
+    with pytest.raises(ValueError, match="is a Zarr v3 group, not zarr_format=2"):
+        zarr.open_group(store, mode="a", zarr_format=2)
+    assert zarr.open(store).zarr_format == 3
+    with pytest.raises(ValueError, match="zarr_format must be 2 or 3"):
+        zarr.group(zarr_format=4)
+    array_store = zarr.MemoryStore()
+    zarr.zeros((2,), store=array_store, zarr_format=3)
+    with pytest.raises(ContainsArrayError, match="holds an array"):
+        Group(array_store)
+
+
+def test_v3_create_dataset_gzip_is_the_standard_codec():
+    g = zarr.group(zarr_format=3)
+    z = g.create_dataset("x", shape=(8,), chunks=(4,), dtype="i2", compression="gzip", compression_opts=2)
+    assert [c["name"] for c in json.loads(g.store["x/zarr.json"])["codecs"]] == ["bytes", "gzip"]
+    z[:] = 3
+    np.testing.assert_array_equal(g["x"][:], 3)

@@ -22,6 +22,7 @@ from .errors import CopyError, PathNotFoundError
 from .hierarchy import Group, open_group
 from .metadata.consolidated import ConsolidatedMetadataV2, is_metadata_key
 from .metadata.v2 import CONSOLIDATED_KEY
+from .metadata.v3 import ZARR_JSON
 from .nodes import contains_array, contains_group, join_path
 from .storage import StoreLike, normalize_prefix, normalize_store
 from .storage.consolidated import ConsolidatedMetadataStore
@@ -152,6 +153,10 @@ def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY,
     path = normalize_prefix(path)
     if not (contains_group(store_obj, path) or contains_array(store_obj, path)):
         raise PathNotFoundError(f"nothing to consolidate: no group or array at {'/' + path!r}")
+    if join_path(path, ZARR_JSON) in store_obj:
+        raise NotImplementedError(
+            f"{'/' + path!r} is a Zarr v3 node: v3 consolidated metadata (inline in zarr.json) is not supported yet"
+        )
     keys = [k for k in store_obj.list_prefix(path) if is_metadata_key(k)]
     strip = len(path) + 1 if path else 0
     documents = {key[strip:]: value for key, value in store_obj.get_many(keys).items()}
@@ -555,7 +560,9 @@ def _creation_kwargs(source: Any, dest: Any, create_kws: dict[str, Any]) -> dict
     zarrlib, zarrlib's defaults from other sources (h5py), gzip level 1 for h5py destinations."""
     kws = dict(create_kws)
     if isinstance(source, Array) and not _is_h5py(dest):
-        return creation._like_kwargs(source, kws)
+        if source.zarr_format == getattr(dest, "zarr_format", 2):
+            return creation._like_kwargs(source, kws)
+        return _cross_format_kwargs(source, kws)  # v2 <-> v3: data, not encoding
     dtype = np.dtype(source.dtype)
     fill_value = getattr(source, "fill_value", getattr(source, "fillvalue", None))
     kws.setdefault("shape", tuple(source.shape))
@@ -586,6 +593,25 @@ def _creation_kwargs(source: Any, dest: Any, create_kws: dict[str, Any]) -> dict
     kws.setdefault("dtype", dtype)
     if fill_value is not None:
         kws.setdefault("fill_value", fill_value)
+    return kws
+
+
+def _cross_format_kwargs(source: Array, kws: dict[str, Any]) -> dict[str, Any]:
+    """Creation keywords for copying between Zarr v2 and v3: shape, chunks, fill value and
+    dtype carry over; the destination format's default codecs encode the data."""
+    kws.setdefault("shape", source.shape)
+    kws.setdefault("chunks", source.chunks)
+    kws.setdefault("fill_value", source.fill_value)
+    if source.dtype.kind != "O":
+        kws.setdefault("dtype", source.dtype)
+        return kws
+    if source.zarr_format == 3:
+        kind = getattr(source.metadata, "data_type", None)
+    else:
+        kind = {"vlen-utf8": "string", "vlen-bytes": "bytes"}.get(source.filters[0].codec_id if source.filters else "")
+    if kind not in ("string", "bytes"):
+        raise TypeError(f"cannot copy object array {source.name!r} across Zarr formats: only strings and bytes convert")
+    kws.setdefault("dtype", str if kind == "string" else bytes)
     return kws
 
 

@@ -17,7 +17,7 @@ import numcodecs
 import numpy as np
 
 from . import creation, storage
-from .attrs import Attributes
+from .attrs import Attributes, V3Attributes
 from .core import Array
 from .errors import (
     CodecError,
@@ -30,11 +30,12 @@ from .errors import (
 )
 from .metadata.dtypes import normalize_dtype
 from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, CONSOLIDATED_KEY, GROUP_KEY, GroupMetadataV2
+from .metadata.v3 import ZARR_JSON, GroupMetadataV3, parse_node
 from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
 from .storage import DictStore, Store, StoreLike, normalize_prefix, normalize_store, validate_key
 
 #: Segment names that would collide with the metadata documents of a node (v2 and v3).
-RESERVED_NAMES = frozenset({ARRAY_KEY, GROUP_KEY, ATTRS_KEY, CONSOLIDATED_KEY, "zarr.json"})
+RESERVED_NAMES = frozenset({ARRAY_KEY, GROUP_KEY, ATTRS_KEY, CONSOLIDATED_KEY, ZARR_JSON})
 
 #: Widest ``arrays:``/``groups:`` line of a group's repr (zarr's convention).
 REPR_LINE_WIDTH = 80
@@ -56,13 +57,22 @@ def normalize_member_name(name: Any, where: str = "group '/'") -> str:
     return name
 
 
-def init_group(store: Store, path: str = "", overwrite: bool = False, chunk_store: Store | None = None) -> None:
-    """Write a new group's ``.zgroup`` at ``path`` (creating parent groups).
+def init_group(
+    store: Store,
+    path: str = "",
+    overwrite: bool = False,
+    chunk_store: Store | None = None,
+    zarr_format: int = 2,
+) -> None:
+    """Write a new group's ``.zgroup`` (``zarr.json`` for Zarr v3) at ``path``, creating
+    parent groups of the same format.
 
     Without ``overwrite``, refuses if an array or group is already there; with it, deletes
     whatever is there first. An array above ``path`` is always refused, before any change.
     """
     path = normalize_prefix(path)
+    if zarr_format not in (2, 3):
+        raise ValueError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
     if store.read_only:
         raise ReadOnlyError(f"cannot create a group in read-only {store.display_name}")
     _check_no_array_above(store, path)
@@ -72,8 +82,11 @@ def init_group(store: Store, path: str = "", overwrite: bool = False, chunk_stor
             clear_node(chunk_store, path)
     else:
         check_vacant(store, path)
-    ensure_parent_groups(store, path)
-    store[join_path(path, GROUP_KEY)] = GroupMetadataV2().to_json()
+    ensure_parent_groups(store, path, zarr_format=zarr_format)
+    if zarr_format == 3:
+        store[join_path(path, ZARR_JSON)] = GroupMetadataV3().to_json()
+    else:
+        store[join_path(path, GROUP_KEY)] = GroupMetadataV2().to_json()
 
 
 def _check_no_array_above(store: Store, path: str) -> None:
@@ -115,21 +128,34 @@ class Group(MutableMapping[str, Any]):
         self._read_only = read_only
         self._cache_attrs = cache_attrs
         self._synchronizer = synchronizer
+        self._zarr_format = self._load_metadata()
+        attrs_class, attrs_key = (Attributes, ATTRS_KEY) if self._zarr_format == 2 else (V3Attributes, ZARR_JSON)
+        self._attrs = attrs_class(
+            self._store,
+            join_path(self._path, attrs_key),
+            read_only=read_only,
+            cache=cache_attrs,
+            lock=lambda: self._lock(attrs_key),
+        )
+
+    def _load_metadata(self) -> int:
+        """Check the group's metadata document; returns its Zarr format (2: ``.zgroup``, 3: ``zarr.json``)."""
         key = join_path(self._path, GROUP_KEY)
+        try:
+            GroupMetadataV2.from_json(self._store[key], key)
+            return 2
+        except KeyError:
+            pass
+        key = join_path(self._path, ZARR_JSON)
         try:
             raw = self._store[key]
         except KeyError:
             if contains_array(self._store, self._path):
                 raise ContainsArrayError(f"path {self.name!r} holds an array, not a group") from None
             raise GroupNotFoundError(f"no group at path {self.name!r} in {self._store.display_name}") from None
-        GroupMetadataV2.from_json(raw, key)
-        self._attrs = Attributes(
-            self._store,
-            join_path(self._path, ATTRS_KEY),
-            read_only=read_only,
-            cache=cache_attrs,
-            lock=lambda: self._lock(ATTRS_KEY),
-        )
+        if not isinstance(parse_node(raw, key), GroupMetadataV3):
+            raise ContainsArrayError(f"path {self.name!r} holds an array, not a group")
+        return 3
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -160,6 +186,11 @@ class Group(MutableMapping[str, Any]):
     @property
     def synchronizer(self) -> Any:
         return self._synchronizer
+
+    @property
+    def zarr_format(self) -> int:
+        """2 or 3: the format of this group, and of the groups and arrays it creates by default."""
+        return self._zarr_format
 
     @property
     def attrs(self) -> Attributes:
@@ -322,7 +353,7 @@ class Group(MutableMapping[str, Any]):
         """Create a sub-group (and any missing groups on the way, for 'a/b/c' names)."""
         path = self._new_member_path(name)
         with self._lock(GROUP_KEY):
-            init_group(self._store, path, overwrite=overwrite, chunk_store=self._chunk_store)
+            init_group(self._store, path, overwrite, self._chunk_store, self._zarr_format)
         return self._open(path, "group")  # type: ignore[return-value]
 
     def require_group(self, name: str, overwrite: bool = False) -> Group:
@@ -331,7 +362,7 @@ class Group(MutableMapping[str, Any]):
         if not contains_group(self._store, path):
             self._new_member_path(name)
             with self._lock(GROUP_KEY):
-                init_group(self._store, path, overwrite=overwrite, chunk_store=self._chunk_store)
+                init_group(self._store, path, overwrite, self._chunk_store, self._zarr_format)
         return self._open(path, "group")  # type: ignore[return-value]
 
     def require_groups(self, *names: str) -> tuple[Group, ...]:
@@ -345,6 +376,7 @@ class Group(MutableMapping[str, Any]):
                 raise TypeError(f"group {self.name!r}: {reserved!r} is set by the group, do not pass it")
         kwargs.setdefault("synchronizer", self._synchronizer)
         kwargs.setdefault("cache_attrs", self._cache_attrs)
+        kwargs.setdefault("zarr_format", self._zarr_format)
         if self._chunk_store is not None:
             kwargs.setdefault("chunk_store", self._chunk_store)
         with self._lock(GROUP_KEY):
@@ -402,7 +434,8 @@ class Group(MutableMapping[str, Any]):
             data = np.asarray(data)
         if dtype is None and data is not None:
             dtype = data.dtype
-        kwargs = h5py_creation_kwargs(kwargs, dtype, where=f"group {self.name!r}: dataset {name!r}")
+        where = f"group {self.name!r}: dataset {name!r}"
+        kwargs = h5py_creation_kwargs(kwargs, dtype, where, kwargs.get("zarr_format", self._zarr_format))
         if data is not None:
             if shape is not None and creation.normalize_shape(shape) != tuple(data.shape):
                 raise ValueError(
@@ -562,7 +595,7 @@ class GroupInfo:
         return f'<table class="zarrlib-info">{cells}</table>'
 
 
-def h5py_creation_kwargs(kwargs: dict[str, Any], dtype: Any, where: str = "") -> dict[str, Any]:
+def h5py_creation_kwargs(kwargs: dict[str, Any], dtype: Any, where: str = "", zarr_format: int = 2) -> dict[str, Any]:
     """Translate h5py's dataset keywords into zarrlib's creation keywords."""
     kw = dict(kwargs)
     if "fillvalue" in kw:
@@ -577,7 +610,7 @@ def h5py_creation_kwargs(kwargs: dict[str, Any], dtype: Any, where: str = "") ->
     if given:
         if "compressor" in kw:
             raise TypeError(f"{where}: give compressor or compression, not both")
-        kw["compressor"] = compression_codec(compression, opts, where)
+        kw["compressor"] = compression_codec(compression, opts, where, zarr_format)
     if shuffle:
         compressor = kw.get("compressor", "default")
         if isinstance(compressor, str) and compressor == "default":
@@ -599,10 +632,11 @@ H5PY_ONLY_FILTERS = frozenset({"lzf", "szip", "scaleoffset"})
 H5PY_GZIP_LEVEL = 4
 
 
-def compression_codec(compression: Any, opts: Any = None, where: str = "") -> Any:
+def compression_codec(compression: Any, opts: Any = None, where: str = "", zarr_format: int = 2) -> Any:
     """A numcodecs compressor for h5py's ``compression``/``compression_opts`` (None: uncompressed).
 
-    'gzip' gives ``Zlib``: HDF5's deflate filter writes zlib streams, and zarr did the same.
+    'gzip' gives ``Zlib`` in Zarr v2 (HDF5's deflate filter writes zlib streams, and zarr 2
+    did the same) and ``GZip`` in v3, whose standard ``gzip`` codec every reader knows.
     """
     if compression is None and opts is not None:
         compression = "gzip"  # h5py: an option without a filter name means gzip
@@ -610,8 +644,9 @@ def compression_codec(compression: Any, opts: Any = None, where: str = "") -> An
         return None
     if hasattr(compression, "get_config"):
         return compression
+    deflate = numcodecs.Zlib if zarr_format == 2 else numcodecs.GZip
     if isinstance(compression, (int, np.integer)) and not isinstance(compression, bool):
-        return numcodecs.Zlib(level=int(compression))
+        return deflate(level=int(compression))
     if not isinstance(compression, str):
         raise CodecError(f"{where}: compression must be a name or a numcodecs codec, got {compression!r}")
     if compression in H5PY_ONLY_FILTERS:
@@ -620,7 +655,7 @@ def compression_codec(compression: Any, opts: Any = None, where: str = "") -> An
             "use 'gzip', 'blosc', 'zstd', 'lz4', 'bz2' or 'lzma'"
         )
     if compression in ("gzip", "zlib"):
-        cls: Any = numcodecs.Zlib
+        cls: Any = deflate if compression == "gzip" else numcodecs.Zlib
         if opts is None:
             opts = H5PY_GZIP_LEVEL
     else:
@@ -644,8 +679,12 @@ def group(
     cache_attrs: bool = True,
     synchronizer: Any = None,
     path: str | None = None,
+    zarr_format: int | None = None,
 ) -> Group:
     """Create a group, or open the one already in ``store`` (a new in-memory DictStore by default).
+
+    ``zarr_format`` (2 or 3) is the format of a new group; an existing group is opened in its
+    own format, and a different ``zarr_format`` is an error.
 
     Examples
     --------
@@ -658,8 +697,15 @@ def group(
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     path = normalize_prefix(path)
     if overwrite or not contains_group(store_obj, path):
-        init_group(store_obj, path, overwrite=overwrite, chunk_store=chunk_store_obj)
-    return Group(store_obj, path=path, chunk_store=chunk_store_obj, cache_attrs=cache_attrs, synchronizer=synchronizer)
+        init_group(store_obj, path, overwrite, chunk_store_obj, zarr_format or 2)
+    g = Group(store_obj, path=path, chunk_store=chunk_store_obj, cache_attrs=cache_attrs, synchronizer=synchronizer)
+    return _check_format(g, zarr_format)
+
+
+def _check_format(g: Group, zarr_format: int | None) -> Group:
+    if zarr_format is not None and g.zarr_format != zarr_format:
+        raise ValueError(f"group {g.name!r} is a Zarr v{g.zarr_format} group, not zarr_format={zarr_format}")
+    return g
 
 
 GROUP_MODES = ("r", "r+", "a", "w", "w-", "x")
@@ -672,12 +718,14 @@ def open_group(
     synchronizer: Any = None,
     path: str | None = None,
     chunk_store: StoreLike = None,
+    zarr_format: int | None = None,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
     Modes: ``r`` read only (must exist); ``r+`` read/write (must exist); ``a`` read/write,
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
-    fail if something is there.
+    fail if something is there. ``zarr_format`` (2 or 3) is the format of a new group;
+    an existing group is opened in its own format (a different ``zarr_format`` is an error).
 
     Examples
     --------
@@ -697,13 +745,10 @@ def open_group(
                 raise ContainsArrayError(f"path {'/' + path!r} holds an array, not a group")
             raise GroupNotFoundError(f"no group at path {'/' + path!r} in {store_obj.display_name}")
     elif mode == "w":
-        init_group(store_obj, path, overwrite=True, chunk_store=chunk_store_obj)
-    elif mode == "a":
-        if not contains_group(store_obj, path):
-            init_group(store_obj, path, chunk_store=chunk_store_obj)
-    else:
-        init_group(store_obj, path, chunk_store=chunk_store_obj)
-    return Group(
+        init_group(store_obj, path, True, chunk_store_obj, zarr_format or 2)
+    elif mode in ("w-", "x") or not contains_group(store_obj, path):
+        init_group(store_obj, path, False, chunk_store_obj, zarr_format or 2)
+    g = Group(
         store_obj,
         path=path,
         read_only=mode == "r",
@@ -711,3 +756,4 @@ def open_group(
         cache_attrs=cache_attrs,
         synchronizer=synchronizer,
     )
+    return _check_format(g, zarr_format)

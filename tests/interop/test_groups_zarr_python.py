@@ -206,3 +206,28 @@ def test_zarrlib_reads_a_zarr_python_zip(tmp_path):
     store.close()
     with zarrlib.ZipStore(path, mode="r") as ours:
         check_read_by_zarrlib(zarrlib.open_group(ours, mode="r"))
+
+
+# -- Zarr v3 groups --------------------------------------------------------------------------------
+def test_zarr_python_reads_a_zarrlib_v3_hierarchy(tmp_path):
+    g = zarrlib.open_group(str(tmp_path / "h.zarr"), mode="w", zarr_format=3)
+    g.attrs.update(ROOT_ATTRS)
+    g.array("foo/bar", BAR, chunks=(2, 4)).attrs["units"] = "m"
+    theirs = zarr.open_group(str(tmp_path / "h.zarr"), mode="r", zarr_format=3)
+    assert theirs.attrs.asdict() == ROOT_ATTRS
+    assert list(theirs.group_keys()) == ["foo"]
+    assert theirs["foo/bar"].attrs.asdict() == {"units": "m"}
+    np.testing.assert_array_equal(theirs["foo/bar"][:], BAR)
+
+
+def test_zarrlib_reads_a_zarr_python_v3_hierarchy(tmp_path):
+    g = zarr.open_group(str(tmp_path / "h.zarr"), mode="w", zarr_format=3)
+    g.attrs.update(ROOT_ATTRS)
+    bar = g.create_array("foo/bar", shape=BAR.shape, chunks=(2, 4), dtype=BAR.dtype)
+    bar[:] = BAR
+    bar.attrs["units"] = "m"
+    ours = zarrlib.open_group(str(tmp_path / "h.zarr"), mode="r")
+    assert ours.zarr_format == 3 and ours.attrs.asdict() == ROOT_ATTRS
+    assert list(ours.group_keys()) == ["foo"]
+    assert ours["foo/bar"].attrs.asdict() == {"units": "m"}
+    np.testing.assert_array_equal(ours["foo/bar"][:], BAR)
