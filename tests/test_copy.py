@@ -389,3 +389,11 @@ def test_copy_across_formats_refuses_other_object_codecs():
     src.array("j", np.array([{"a": 1}], dtype=object), dtype=object, object_codec=numcodecs.JSON())
     with pytest.raises(TypeError, match="only strings and bytes"):
         zarr.copy_all(src, zarr.group(zarr_format=3))
+
+
+def test_copy_store_into_a_zip_path_closes_the_archive(source, tmp_path):
+    path = tmp_path / "copy.zip"
+    n_copied, _, _ = zarr.copy_store(source.store, str(path))
+    with zarr.ZipStore(path, mode="r") as archive:  # readable: the directory was written
+        assert len(archive) == n_copied
+        np.testing.assert_array_equal(zarr.open_group(archive, mode="r")["foo/bar/baz"][:], np.arange(100))

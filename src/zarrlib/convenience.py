@@ -24,9 +24,9 @@ from .metadata.consolidated import ConsolidatedMetadataV2, is_metadata_key
 from .metadata.v2 import CONSOLIDATED_KEY
 from .metadata.v3 import ZARR_JSON
 from .nodes import contains_array, contains_group, join_path
-from .storage import StoreLike, normalize_prefix, normalize_store
+from .storage import Store, StoreLike, normalize_prefix, normalize_store
 from .storage.consolidated import ConsolidatedMetadataStore
-from .tree import TreeView
+from .tree import TreeView, is_array_like
 
 #: Most bytes of array data held in memory at once while copying an array.
 COPY_BUFFER_BYTES = 64 * 2**20
@@ -75,8 +75,7 @@ def save_array(store: StoreLike, arr: Any, **kwargs: Any) -> None:
     try:
         creation.array(arr, store=store_obj, overwrite=True, **kwargs)
     finally:
-        if store_obj is not store:  # we opened it from a path: a zip needs closing
-            store_obj.close()
+        _close_if_opened_here(store_obj, store)
 
 
 def save_group(store: StoreLike, *args: Any, **kwargs: Any) -> None:
@@ -91,8 +90,13 @@ def save_group(store: StoreLike, *args: Any, **kwargs: Any) -> None:
         for name, arr in kwargs.items():
             g.array(name, arr)
     finally:
-        if store_obj is not store:
-            store_obj.close()
+        _close_if_opened_here(store_obj, store)
+
+
+def _close_if_opened_here(store_obj: Store, given: StoreLike) -> None:
+    """Close a store this module opened from a path (a zip writes its directory on close)."""
+    if isinstance(given, (str, os.PathLike)):
+        store_obj.close()
 
 
 def save(store: StoreLike, *args: Any, **kwargs: Any) -> None:
@@ -255,6 +259,27 @@ def copy_store(
         raise ValueError("if_exists='skip_initialized' applies to arrays (copy), not to keys (copy_store)")
     source_obj = normalize_store(source, mode="r")
     dest_obj = normalize_store(dest)
+    try:
+        return _copy_keys(
+            source_obj, dest_obj, source_path, dest_path, excludes, includes, flags, if_exists, dry_run, log
+        )
+    finally:
+        _close_if_opened_here(source_obj, source)
+        _close_if_opened_here(dest_obj, dest)
+
+
+def _copy_keys(
+    source_obj: Store,
+    dest_obj: Store,
+    source_path: str,
+    dest_path: str,
+    excludes: str | list[str] | None,
+    includes: str | list[str] | None,
+    flags: int,
+    if_exists: str,
+    dry_run: bool,
+    log: Any,
+) -> tuple[int, int, int]:
     source_path, dest_path = normalize_prefix(source_path), normalize_prefix(dest_path)
     exclude_res = [re.compile(p, flags) for p in _as_list(excludes)]
     include_res = [re.compile(p, flags) for p in _as_list(includes)]
@@ -395,10 +420,6 @@ def _is_group(obj: Any) -> bool:
     return hasattr(obj, "keys") and hasattr(obj, "attrs") and not hasattr(obj, "dtype")
 
 
-def _is_array(obj: Any) -> bool:
-    return hasattr(obj, "shape") and hasattr(obj, "dtype") and not hasattr(obj, "keys")
-
-
 def _is_h5py(obj: Any) -> bool:
     return type(obj).__module__.startswith("h5py")
 
@@ -435,7 +456,7 @@ class _Copier:
         self.warned_progress = False
 
     def copy(self, source: Any, dest: Any, name: str, root: bool) -> tuple[int, int, int]:
-        if _is_array(source):
+        if is_array_like(source):
             return self.copy_array(source, dest, name)
         if _is_group(source):
             if root or not self.shallow:
@@ -446,7 +467,7 @@ class _Copier:
     def _existing(self, dest: Any, name: str) -> str | None:
         if dest is None or name not in dest:
             return None
-        return "array" if _is_array(dest[name]) else "group"
+        return "array" if is_array_like(dest[name]) else "group"
 
     def copy_array(self, source: Any, dest: Any, name: str) -> tuple[int, int, int]:
         shape, dtype = tuple(source.shape), np.dtype(source.dtype)

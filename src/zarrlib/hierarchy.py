@@ -90,9 +90,8 @@ def init_group(
 
 
 def _check_no_array_above(store: Store, path: str) -> None:
-    segments = path.split("/")[:-1] if path else []
-    for i in range(len(segments) + (1 if path else 0)):
-        ancestor = "/".join(segments[:i])
+    parts = path.split("/") if path else []
+    for ancestor in ("/".join(parts[:i]) for i in range(len(parts))):
         if contains_array(store, ancestor):
             raise ContainsArrayError(f"cannot create a node at {path!r}: the array at {ancestor or '/'!r} is above it")
 
@@ -514,8 +513,8 @@ class Group(MutableMapping[str, Any]):
 
     # -- representation, comparison, pickling -----------------------------------------------
     def __repr__(self) -> str:
-        lines = [f"Group({self.name}, {len(self)})"]
         members = list(self._members())
+        lines = [f"Group({self.name}, {len(members)})"]
         for label, kind in (("arrays", "array"), ("groups", "group")):
             names = [name for name, k in members if k == kind]
             if names:
@@ -565,8 +564,9 @@ class GroupInfo:
 
     def rows(self) -> list[tuple[str, str]]:
         g = self._group
-        arrays = list(g.array_keys())
-        groups = list(g.group_keys())
+        members = list(g._members())
+        arrays = [name for name, kind in members if kind == "array"]
+        groups = [name for name, kind in members if kind == "group"]
         rows = [
             ("Name", g.name),
             ("Type", f"{type(g).__module__}.{type(g).__name__}"),

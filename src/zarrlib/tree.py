@@ -18,12 +18,13 @@ class TreeNode:
     is_array: bool = False
 
 
-def _is_array(obj: Any) -> bool:
+def is_array_like(obj: Any) -> bool:
+    """An array or dataset (zarrlib, h5py, ...) rather than a group: shape and dtype, no keys."""
     return hasattr(obj, "shape") and hasattr(obj, "dtype") and not hasattr(obj, "keys")
 
 
 def _label(obj: Any, name: str) -> str:
-    if _is_array(obj):
+    if is_array_like(obj):
         return f"{name} {tuple(obj.shape)} {obj.dtype}"
     return name
 
@@ -35,7 +36,7 @@ def build_tree(obj: Any, level: int | None = None) -> TreeNode:
 
 
 def _node(obj: Any, name: str, level: int | None) -> TreeNode:
-    node = TreeNode(_label(obj, name), is_array=_is_array(obj))
+    node = TreeNode(_label(obj, name), is_array=is_array_like(obj))
     if node.is_array or level == 0:
         return node
     deeper = None if level is None else level - 1

@@ -121,8 +121,10 @@ class SQLiteStore(Store):
                 raise KeyError(key)
 
     def delete_many(self, keys: Iterable[str]) -> None:
-        self._check_writable("")
-        self._transaction("DELETE FROM zarr WHERE k = ?", [(validate_key(k),) for k in keys])
+        rows = [(validate_key(k),) for k in keys]
+        if rows:
+            self._check_writable(rows[0][0])
+            self._transaction("DELETE FROM zarr WHERE k = ?", rows)
 
     def _transaction(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         with self._mutex:
