@@ -214,3 +214,24 @@ def test_consolidating_a_v3_hierarchy_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="v3 consolidated metadata"):
         zarr.consolidate_metadata(store)
     assert ".zmetadata" not in store
+
+
+# -- the docstring examples of the hierarchy modules run as written ----------------------------------
+@pytest.mark.parametrize(
+    "module",
+    [
+        "zarrlib.hierarchy",
+        "zarrlib.convenience",
+        "zarrlib.tree",
+        "zarrlib.storage.zip",
+        "zarrlib.storage.sqlite",
+        "zarrlib.storage.lru",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0

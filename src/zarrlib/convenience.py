@@ -250,7 +250,7 @@ def copy_store(
     --------
     >>> import zarrlib as zarr
     >>> src = zarr.MemoryStore()
-    >>> z = zarr.ones((4,), chunks=(2,), store=src)
+    >>> z = zarr.array([1, 2, 3, 4], chunks=2, store=src)
     >>> zarr.copy_store(src, zarr.MemoryStore())[0]
     3
     """

@@ -36,7 +36,7 @@ class SQLiteStore(Store):
     >>> import zarrlib as zarr
     >>> with zarr.SQLiteStore("data.sqlite") as store:
     ...     g = zarr.group(store=store)
-    ...     z = g.zeros("x", shape=(4,), chunks=(2,))
+    ...     z = g.zeros("x", shape=(4,), chunks=(2,), dtype="i4")
     ...     z[:] = 5
     >>> with zarr.SQLiteStore("data.sqlite", read_only=True) as store:
     ...     zarr.open_group(store, mode="r")["x"][:].tolist()
