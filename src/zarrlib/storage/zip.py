@@ -3,8 +3,9 @@
 Zip members cannot be replaced or removed in place, so a ZipStore is write-once: writing
 a key that is already in the archive, or deleting one, raises ``ReadOnlyError`` instead of
 silently appending a duplicate member (which readers would resolve differently). Write each
-chunk once, with writes aligned to chunk boundaries, then ``close()`` the store so that the
-zip's central directory is written.
+chunk once, with writes aligned to chunk boundaries, set each node's attributes in one
+``attrs.update({...})``, then ``close()`` the store so that the zip's central directory is
+written. Group deletes and moves are refused before anything changes.
 """
 
 from __future__ import annotations
