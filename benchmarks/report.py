@@ -276,7 +276,9 @@ def plot_png(res: Results, peers: list[str], path: str) -> bool:
                     hi.append(max(e["times"]) - med)
             ax.bar(xs, ys, width, yerr=[lo, hi], label=peer, hatch="//" if peer == "floor" else None, capsize=2)
         ax.set_xticks(range(len(w.ops)))
-        ax.set_xticklabels([OP_TITLES[o].replace(" (one call each)", "") for o in w.ops], fontsize=8)
+        ax.set_xticklabels(
+            [OP_TITLES[o].replace(" (one call each)", "") for o in w.ops], fontsize=8, rotation=15, ha="right"
+        )
         ax.set_yscale("log")
         ax.set_ylabel("seconds (median, min-max)")
         ax.set_title(w.title, fontsize=9)
@@ -287,3 +289,12 @@ def plot_png(res: Results, peers: list[str], path: str) -> bool:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return True
+
+
+if __name__ == "__main__":
+    # re-render a finished run: python benchmarks/report.py benchmarks/results/results.json
+    import json
+    import sys
+
+    with open(sys.argv[1]) as f:
+        write_report(json.load(f), os.path.dirname(os.path.abspath(sys.argv[1])))
