@@ -352,7 +352,9 @@ class Array:
         """Read with integers, slices (any step) and Ellipsis, as NumPy's basic indexing."""
         indexer = BasicIndexer(selection, self.shape, self._grid_chunks)
         result = self._read(indexer, out)
-        scalar = not indexer.shape and not (selection is Ellipsis or selection == ())
+        # as NumPy: a scalar when the result is 0-d and the selection has no Ellipsis
+        items = selection if isinstance(selection, tuple) else (selection,)
+        scalar = not indexer.shape and not any(s is Ellipsis for s in items)
         return result[()] if scalar and out is None else result
 
     def get_orthogonal_selection(self, selection: Any, out: np.ndarray | None = None) -> np.ndarray:
@@ -385,6 +387,8 @@ class Array:
                 )
             target = out.reshape(flat_shape) if result_shape is not None else out
         io.read(self._access(), list(indexer), target, indexer.squeeze_axes)
+        if out is not None and target is not out and not np.may_share_memory(target, out):
+            out[...] = target.reshape(out.shape)  # out (F-order or strided) could not be flattened in place
         if result_shape is not None and out is None:
             return target.reshape(result_shape)
         return out if out is not None else target

@@ -178,6 +178,8 @@ def _dim_indexer(sel: Any, dim_len: int, chunk_len: int, axis: int, *, orthogona
                     f"boolean index on axis {axis} has length {arr.shape}, array axis has length {dim_len}"
                 )
             return IntArrayDimIndexer(np.flatnonzero(arr), dim_len, chunk_len, axis)
+        if arr.dtype.kind in "iu" and arr.ndim == 0:  # a 0-d integer array is an integer, as in NumPy
+            return IntDimIndexer(int(arr), dim_len, chunk_len, axis)
         if arr.dtype.kind in "iu" or (arr.size == 0 and arr.dtype.kind == "f"):
             return IntArrayDimIndexer(arr.astype(np.intp), dim_len, chunk_len, axis)
     raise IndexError(

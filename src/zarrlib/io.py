@@ -110,9 +110,17 @@ class ChunkAccess:
 
 
 def _fill_scalar(access: ChunkAccess) -> Any:
+    """What a missing chunk reads as: the fill value, or the dtype's zero when there is none
+    (all-zero bytes: '' for strings, where the integer 0 would give '0')."""
     if access.fill_value is not None:
         return access.fill_value
-    return None if access.codec.dtype.hasobject else 0
+    dtype = access.codec.dtype
+    return None if dtype.hasobject else np.zeros((), dtype=dtype)[()]
+
+
+def _selects_view(selection: Any) -> bool:
+    """Indexing with ``selection`` gives a view (slices and integers; np.ix_ arrays copy)."""
+    return isinstance(selection, tuple) and all(isinstance(s, (slice, int)) for s in selection)
 
 
 def read(
@@ -130,7 +138,8 @@ def read(
             out[p.out_selection] = fill
             return
         key = access.chunk_key(p.chunk_coords)
-        if p.is_complete and codec.decodes_into and isinstance(p.out_selection, tuple):
+        # decoding straight into out needs out's dtype to be the chunk's (else assignment casts)
+        if p.is_complete and codec.decodes_into and out.dtype == codec.dtype and _selects_view(p.out_selection):
             region = out[p.out_selection]
             if out.ndim == 0:  # out[()] is a copied scalar, not a view
                 region = out[...]
