@@ -4,6 +4,7 @@ steps of ``zarrlib.chunk``; threading and batched fetches in ``zarrlib.io``."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from typing import Any
@@ -48,7 +49,7 @@ def decoded_chunks(z: zarr.Array, spec: ArraySpec) -> dict[tuple[int, ...], np.n
         if spec.compressor is not None:
             raw = spec.compressor.decode(raw)
         chunk = np.frombuffer(bytes(raw), dtype=spec.dtype).reshape(spec.chunks, order=spec.order)
-        found[tuple(int(c) for c in key.split("."))] = chunk
+        found[tuple(int(c) for c in re.split(r"[./]", key))] = chunk
     return found
 
 
@@ -90,15 +91,16 @@ class ArrayMachine(RuleBasedStateMachine):
     @initialize(
         spec=array_specs(shape=shapes(min_dims=1, max_dims=3, max_side=5)),
         write_empty_chunks=st.booleans(),
+        separator=st.sampled_from([".", "/"]),
     )
-    def create(self, spec: ArraySpec, write_empty_chunks: bool) -> None:
+    def create(self, spec: ArraySpec, write_empty_chunks: bool, separator: str) -> None:
         if self.store_kind == "directory":
             self.tmpdir = tempfile.mkdtemp(prefix="zarrlib-machine-")
             store: Any = DirectoryStore(self.tmpdir)
         else:
             store = MemoryStore()
         self.spec = spec
-        self.z = spec.create(store=store, write_empty_chunks=write_empty_chunks)
+        self.z = spec.create(store=store, write_empty_chunks=write_empty_chunks, dimension_separator=separator)
         self.model = spec.model()
         self.known = np.ones(spec.shape, dtype=bool)
 

@@ -126,12 +126,12 @@ class IntArrayDimIndexer:
         if indices.ndim != 1:
             raise IndexError(f"orthogonal selection on axis {axis} needs a 1-d integer array, got {indices.ndim}-d")
         indices = indices.astype(np.intp, copy=True)
+        if indices.size and (indices.min() < -dim_len or indices.max() >= dim_len):
+            bad = indices[(indices < -dim_len) | (indices >= dim_len)][0]  # as given, before wrapping
+            raise BoundsCheckError(f"index {bad} is out of bounds for axis {axis} with size {dim_len}")
         negative = indices < 0
         if negative.any():
             indices[negative] += dim_len
-        if indices.size and (indices.min() < 0 or indices.max() >= dim_len):
-            bad = indices[(indices < 0) | (indices >= dim_len)][0]
-            raise BoundsCheckError(f"index {bad} is out of bounds for axis {axis} with size {dim_len}")
         self.nitems = indices.size
         self.dim_len, self.chunk_len = dim_len, chunk_len
         chunk_ids = indices // chunk_len
@@ -299,11 +299,11 @@ class CoordinateIndexer:
         self.chunks = chunks
         points = []
         for axis, (c, n) in enumerate(zip(coords, shape, strict=True)):
+            if c.size and (c.min() < -n or c.max() >= n):
+                bad = c[(c < -n) | (c >= n)][0]  # as given, before wrapping
+                raise BoundsCheckError(f"index {bad} is out of bounds for axis {axis} with size {n}")
             c = c.copy()
             c[c < 0] += n
-            if c.size and (c.min() < 0 or c.max() >= n):
-                bad = c[(c < 0) | (c >= n)][0]
-                raise BoundsCheckError(f"index {bad} is out of bounds for axis {axis} with size {n}")
             points.append(c)
         self.points = points
         grid = tuple(_ceildiv(n, c) for n, c in zip(shape, chunks, strict=True))
