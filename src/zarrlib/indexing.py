@@ -66,6 +66,14 @@ def _normalize_integer(index: int, dim_len: int, axis: int) -> int:
     return index
 
 
+def _runs(sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array with the [start, stop) of each one's run, in O(n)."""
+    bounds = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1
+    starts = np.concatenate(([0], bounds)) if sorted_ids.size else bounds
+    stops = np.concatenate((bounds, [sorted_ids.size])) if sorted_ids.size else bounds
+    return sorted_ids[starts], starts, stops
+
+
 # -- per-dimension indexers --------------------------------------------------------------
 
 
@@ -141,8 +149,7 @@ class IntArrayDimIndexer:
         else:
             self.order = np.argsort(chunk_ids, kind="stable")
             sorted_ids, self.sorted_indices = chunk_ids[self.order], indices[self.order]
-        self.chunks, self.starts, counts = np.unique(sorted_ids, return_index=True, return_counts=True)
-        self.stops = self.starts + counts
+        self.chunks, self.starts, self.stops = _runs(sorted_ids)
 
     def __iter__(self) -> Iterator[DimProjection]:
         for chunk, start, stop in zip(self.chunks.tolist(), self.starts.tolist(), self.stops.tolist(), strict=True):
@@ -319,8 +326,7 @@ class CoordinateIndexer:
             self.order = np.argsort(self.chunk_ids, kind="stable")
             sorted_ids = self.chunk_ids[self.order]
         self.grid = grid
-        self.unique_ids, self.starts, counts = np.unique(sorted_ids, return_index=True, return_counts=True)
-        self.stops = self.starts + counts
+        self.unique_ids, self.starts, self.stops = _runs(sorted_ids)
 
     def __iter__(self) -> Iterator[ChunkProjection]:
         for chunk_id, start, stop in zip(
