@@ -2,7 +2,7 @@
 archives written by one side and read by the other (Zarr format 2).
 
 zarr-python 3.1 is the installed peer. When a zarr-python 2 interpreter is available
-(``ZARRLIB_ZP2_PYTHON``, ``.venv-zp2`` or ``/tmp/zp2``, as for the array interop suite),
+(see ``zp2.py``: the suite builds ``.venv-zp2`` when it is missing),
 ``.zmetadata`` written by zarrlib must also be byte-identical to zarr-python 2's.
 """
 
@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from zp2 import zarr2_python
 
 import zarrlib
 
 zarr = pytest.importorskip("zarr", minversion="3")
 
-REPO = Path(__file__).parents[2]
-ZP2_CANDIDATES = [os.environ.get("ZARRLIB_ZP2_PYTHON"), REPO / ".venv-zp2/bin/python", "/tmp/zp2/bin/python"]
 
 ROOT_ATTRS = {"title": "héllo", "nested": {"a": [1, 2.5, None], "b": True}}
 BAR = np.arange(30, dtype="i4").reshape(5, 6)
@@ -153,24 +152,10 @@ def test_same_consolidated_documents_as_zarr_python(tmp_path):
     assert ours["metadata"] == theirs["metadata"]
 
 
-def _zarr2_python() -> str | None:
-    for candidate in ZP2_CANDIDATES:
-        if not candidate or not Path(candidate).exists():
-            continue
-        probe = subprocess.run(
-            [str(candidate), "-c", "import zarr, sys; sys.exit(0 if zarr.__version__.startswith('2.') else 1)"],
-            capture_output=True,
-            timeout=60,
-        )
-        if probe.returncode == 0:
-            return str(candidate)
-    return None
-
-
 def test_zmetadata_bytes_identical_to_zarr_python_2(tmp_path):
-    python = _zarr2_python()
+    python = zarr2_python()
     if python is None:
-        pytest.skip("no zarr-python 2 interpreter (set ZARRLIB_ZP2_PYTHON or create .venv-zp2)")
+        pytest.skip("no zarr-python 2 interpreter and none could be built (see zp2.py)")
     ours, theirs = tmp_path / "ours.zarr", tmp_path / "theirs.zarr"
     write_with_zarrlib(ours)
     shutil.copytree(ours, theirs)

@@ -1,11 +1,7 @@
 """Zarr v2 interop with zarr-python 2.18, the format's reference implementation.
 
 zarr 2 and zarr 3 cannot share an environment, so zarr-python 2 runs in its own venv through
-``zp2_worker.py``. The tests skip when no such venv exists. Create it with::
-
-    python -m venv .venv-zp2 && .venv-zp2/bin/pip install 'zarr>=2.18,<3' numcodecs msgpack
-
-(or point ``ZARRLIB_ZP2_PYTHON`` at any python that has zarr 2 installed).
+``zp2_worker.py``. The suite builds that venv (``.venv-zp2``) when it is missing; see ``zp2.py``.
 
 Beyond reading each other's arrays, zarrlib must write the very same ``.zarray`` bytes (sorted
 keys, 4-space indents) and the same chunk bytes as zarr-python 2.
@@ -14,7 +10,6 @@ keys, 4-space indents) and the same chunk bytes as zarr-python 2.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,27 +19,12 @@ import numpy as np
 import pytest
 from v2_cases import CASES, Case, assert_same, make_data
 from v2_peers import assert_same_chunks, assert_same_fill, read_zarrlib, write_zarrlib
+from zp2 import zarr2_python
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[1]
 WORKER = HERE / "zp2_worker.py"
-CANDIDATES = [os.environ.get("ZARRLIB_ZP2_PYTHON"), REPO / ".venv-zp2/bin/python", "/tmp/zp2/bin/python"]
 
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
-
-
-def _find_zarr2_python() -> str | None:
-    for candidate in CANDIDATES:
-        if not candidate or not Path(candidate).exists():
-            continue
-        probe = subprocess.run(
-            [str(candidate), "-c", "import zarr, sys; sys.exit(0 if zarr.__version__.startswith('2.') else 1)"],
-            capture_output=True,
-            timeout=60,
-        )
-        if probe.returncode == 0:
-            return str(candidate)
-    return None
 
 
 @dataclass
@@ -66,9 +46,9 @@ def _run_worker(python: str, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def zarr2(tmp_path_factory) -> Zarr2Run:
-    python = _find_zarr2_python()
+    python = zarr2_python()
     if python is None:
-        pytest.skip("no zarr-python 2 venv (see this module's docstring to create .venv-zp2)")
+        pytest.skip("no zarr-python 2 interpreter and none could be built (see zp2.py)")
     root = tmp_path_factory.mktemp("v2-zarr2")
     by_zarr2, by_zarrlib, read_by_zarr2 = root / "zarr2", root / "zarrlib", root / "read"
     _run_worker(python, "write", str(by_zarr2))
