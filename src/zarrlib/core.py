@@ -523,7 +523,20 @@ class Array:
         self[region] = data
         return new
 
-    # -- NumPy interop ----------------------------------------------------------------------
+    # -- NumPy and Dask interop -------------------------------------------------------------
+    def to_dask(self, chunks: Any = None) -> Any:
+        """A lazy dask array reading this array (see ``zarrlib.to_dask``; needs the dask extra).
+
+        Examples
+        --------
+        >>> import zarrlib as zarr
+        >>> zarr.zeros((6,), chunks=(4,)).to_dask().chunks
+        ((4, 2),)
+        """
+        from .integrations.dask import to_dask
+
+        return to_dask(self, chunks)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         a = self[...]
         return a if dtype is None else a.astype(dtype)

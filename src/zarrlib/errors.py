@@ -66,3 +66,7 @@ class CodecError(ZarrlibError, ValueError):
 
 class CopyError(ZarrlibError, ValueError):
     """A copy found something in its way in the destination (``if_exists='raise'``)."""
+
+
+class ChunkAlignmentError(ZarrlibError, ValueError):
+    """Parallel writers' regions split a chunk (or shard) and no synchronizer guards it."""
