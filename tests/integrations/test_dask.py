@@ -268,3 +268,15 @@ def test_directory_array_pickles_cheaply_and_reopens_in_another_process(tmp_path
     out = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True, check=True).stdout
     assert out.split() == [b"-1", str(int(DATA.sum()) - 1 - DATA[9, 6] - 2).encode()]
     assert z[9, 6] == -2  # and the other process's write is seen here
+
+
+def test_to_dask_names_follow_the_stored_array(tmp_path):
+    make("v2", store=str(tmp_path / "n.zarr"))
+    first = zarr.to_dask(zarr.open_array(tmp_path / "n.zarr", mode="r"))
+    again = zarr.to_dask(zarr.open_array(tmp_path / "n.zarr", mode="r"))
+    assert first.name == again.name and first.name.startswith("zarrlib-")
+    assert zarr.to_dask(zarr.open_array(tmp_path / "n.zarr"), chunks=5).name != first.name
+    # in-memory arrays are named by identity, not by pickling their data
+    one, two = make("v2"), make("v2")  # both alive: identities differ
+    assert one.to_dask().name != two.to_dask().name
+    assert zarr.to_dask(make("v2"), name="mine").name == "mine"

@@ -44,7 +44,8 @@ def to_dask(
         per-axis sizes). Default: the array's stored chunks, i.e. its shards when sharded
         (one key read per task), else its chunks.
     name
-        The dask key prefix; default ``"zarrlib-<token>"`` from the array and ``chunks``.
+        The dask key prefix; default ``"zarrlib-<token>"`` from the store's location, the
+        array's path and metadata, and ``chunks``.
     inline_array
         Put the Array object into every task rather than once into the graph.
 
@@ -66,7 +67,7 @@ def to_dask(
     if chunks is None:
         chunks = array.shards or array.chunks
     if name is None:
-        name = "zarrlib-" + tokenize(array, chunks)
+        name = "zarrlib-" + tokenize(_store_token(array.store), array.path, array.metadata.to_json(), chunks)
     return da.from_array(array, chunks=chunks, name=name, lock=False, asarray=True, inline_array=inline_array)
 
 
@@ -205,6 +206,14 @@ def from_dask(
     )
     stored = write_dask(source, array, compute=compute)
     return array if compute else stored
+
+
+def _store_token(store: Any) -> Any:
+    """What names a store in a dask key: its location when it has one (the same directory
+    gives the same keys in every process), else the object itself (an in-memory store is
+    not pickled whole just to name it)."""
+    location = getattr(store, "path", None) or getattr(store, "url", None)
+    return (type(store).__name__, str(location)) if location else (type(store).__name__, id(store))
 
 
 def _normalize_region(region: Sequence[slice] | None, array: Array) -> tuple[slice, ...]:

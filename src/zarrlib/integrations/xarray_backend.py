@@ -77,8 +77,11 @@ class ZarrlibBackendArray(BackendArray):
 class ZarrlibDataStore(AbstractDataStore):
     """One zarrlib group as an xarray data store: its arrays are the variables."""
 
-    def __init__(self, group: Group, *, use_zarr_fill_value_as_mask: bool | None = None) -> None:
+    def __init__(
+        self, group: Group, *, use_zarr_fill_value_as_mask: bool | None = None, close_store: bool = False
+    ) -> None:
         self.group = group
+        self._close_store = close_store
         if use_zarr_fill_value_as_mask is None:  # xarray's defaults
             use_zarr_fill_value_as_mask = group.zarr_format == 2
         self.use_zarr_fill_value_as_mask = use_zarr_fill_value_as_mask
@@ -94,7 +97,9 @@ class ZarrlibDataStore(AbstractDataStore):
     ) -> ZarrlibDataStore:
         """Open the group at ``group`` of ``store`` read-only, through consolidated metadata
         when there is some (``consolidated=None``), must be (True) or must not be (False)."""
-        return cls(_open_root(store, group, consolidated), use_zarr_fill_value_as_mask=use_zarr_fill_value_as_mask)
+        root = _open_root(store, group, consolidated)
+        opened_here = isinstance(store, str | os.PathLike)
+        return cls(root, use_zarr_fill_value_as_mask=use_zarr_fill_value_as_mask, close_store=opened_here)
 
     def open_store_variable(self, name: str, array: Array) -> xr.Variable:
         dims, attrs = _dims_and_attrs(array)
@@ -134,8 +139,9 @@ class ZarrlibDataStore(AbstractDataStore):
         return sizes
 
     def close(self) -> None:
+        """Close the store if this data store opened it from a path (a Store passed in stays open)."""
         close = getattr(self.group.store, "close", None)
-        if close is not None:
+        if self._close_store and close is not None:
             close()
 
 
@@ -384,8 +390,10 @@ def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, 
         fill_value = enc.pop("fill_value", None)
         if fill_value is None and var.dtype.kind == "f":
             fill_value = np.nan
-        if attrs.get("_FillValue") is not None:
-            attrs["_FillValue"] = FillValueCoder.encode(var.attrs["_FillValue"], var.dtype)
+        if "_FillValue" in attrs:
+            attrs.pop("_FillValue")
+            if var.attrs["_FillValue"] is not None:
+                attrs["_FillValue"] = FillValueCoder.encode(var.attrs["_FillValue"], var.dtype)
 
     kwargs: dict[str, Any] = {"fill_value": fill_value, "zarr_format": zarr_format}
     chunks = enc.get("chunks")
