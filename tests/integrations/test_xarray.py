@@ -37,7 +37,8 @@ ENGINE = "zarrlib" if _entry_point_installed() else backend.ZarrlibBackendEntryp
 
 def make_dataset() -> xr.Dataset:
     """Coordinates (an index, a datetime index, a non-index string coordinate), attributes,
-    a float variable with NaNs, and a CF-packed variable (int16, scale_factor, _FillValue)."""
+    a float variable with NaNs, a CF-packed variable (int16, scale_factor, add_offset,
+    _FillValue), a 0-d variable, variable-length strings, booleans, timedeltas, NaT."""
     rng = np.random.default_rng(0)
     temp = rng.normal(280, 5, size=(6, 5))
     temp[1, 2] = np.nan
@@ -56,6 +57,11 @@ def make_dataset() -> xr.Dataset:
         },
         attrs={"title": "test", "version": np.int64(3), "tags": ["a", "b"]},
     )
+    ds["scalar"] = ((), 3.5, {"units": "m"})
+    ds["name"] = (("x",), np.array(["alpha", "be", "gamma", "", "delta"], dtype=object))
+    ds["flag"] = (("x",), np.array([True, False, True, True, False]))
+    ds["lag"] = (("x",), pd.to_timedelta([1, 2, 3, 4, 5], unit="h"))
+    ds["when"] = (("x",), pd.to_datetime(["2001-01-01", None, "2002-02-02", "2003-03-03", None]))
     ds.packed.encoding = {"dtype": "int16", "scale_factor": 0.5, "add_offset": 10.0, "_FillValue": -999}
     ds.temp.encoding = {"chunks": (2, 2)}
     return ds
@@ -306,6 +312,7 @@ def test_to_zarrlib_encodings(tmp_path):
     xr.testing.assert_identical(xarray_reads(tmp_path / "v3.zarr", 3), ds)
 
 
+@pytest.mark.filterwarnings("ignore:variable name has data in the form of a dask array with dtype=object")
 @pytest.mark.parametrize("zarr_format", FORMATS)
 def test_to_zarrlib_writes_dask_variables_chunk_by_chunk(tmp_path, zarr_format):
     pytest.importorskip("dask")
@@ -316,7 +323,7 @@ def test_to_zarrlib_writes_dask_variables_chunk_by_chunk(tmp_path, zarr_format):
     assert zarr.open_group(tmp_path / "ds.zarr", mode="r")["temp"].chunks == (3, 2)
     xr.testing.assert_identical(xarray_reads(tmp_path / "ds.zarr", zarr_format), ds)
     with pytest.raises(zarr.ChunkAlignmentError):
-        backend.to_zarrlib(ds.chunk({"time": (3, 2, 1)}), tmp_path / "bad.zarr", zarr_format=zarr_format)
+        backend.to_zarrlib(ds.chunk({"time": (3, 2, 1), "x": 5}), tmp_path / "bad.zarr", zarr_format=zarr_format)
 
 
 def test_to_zarrlib_modes_and_bad_encodings(tmp_path):

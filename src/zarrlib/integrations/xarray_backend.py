@@ -251,8 +251,8 @@ def _walk_groups(g: Group, prefix: str) -> Iterable[tuple[str, Group]]:
 def _dims_and_attrs(array: Array) -> tuple[tuple[str, ...], dict[str, Any]]:
     attrs = dict(array.attrs)
     if array.zarr_format == 3:
-        dims = array.dimension_names
-        if dims is None or any(d is None for d in dims):
+        dims = array.dimension_names or ()  # a 0-d array may have none
+        if len(dims) != array.ndim or any(d is None for d in dims):
             raise MetadataError(f"array {array.name!r} has no dimension_names, which xarray needs for its dimensions")
         return tuple(dims), attrs
     try:
@@ -371,8 +371,8 @@ def to_zarrlib(
 def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, *, strict: bool) -> None:
     from .dask import write_dask
 
-    dask_chunks = var.chunks
     var = encode_zarr_variable(var, name=name)
+    dask_chunks = var.chunks  # None also when encoding loaded the data (object dtypes)
     enc = dict(var.encoding)
     attrs = {k: encode_zarr_attr_value(v) for k, v in var.attrs.items()}
     for key in _SAFE_TO_DROP:
@@ -407,7 +407,7 @@ def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, 
     if enc.get("filters") is not None and all(hasattr(f, "get_config") for f in enc["filters"]):
         kwargs["filters"] = list(enc["filters"])
     if zarr_format == 3:
-        kwargs["dimension_names"] = var.dims
+        kwargs["dimension_names"] = var.dims or None  # none for 0-d, as zarr-python writes
         if enc.get("shards") is not None:
             kwargs["shards"] = enc["shards"]
         if enc.get("compressors") is not None:
