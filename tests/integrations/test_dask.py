@@ -199,6 +199,13 @@ def test_write_dask_checks_shape_and_region():
         zarr.write_dask(da.zeros(3), np.zeros(3))
 
 
+def test_write_dask_into_a_read_only_array_is_refused_before_any_task(tmp_path):
+    make("v2", store=str(tmp_path / "r.zarr"))
+    z = zarr.open_array(tmp_path / "r.zarr", mode="r")
+    with pytest.raises(zarr.ReadOnlyError, match="is read-only"):
+        zarr.write_dask(da.zeros(DATA.shape, chunks=(4, 3), dtype="i4"), z, compute=False)
+
+
 def test_write_dask_compute_false_writes_when_computed():
     z = make("v2")
     z[:] = 0

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core import Array
 from ..creation import create
-from ..errors import ChunkAlignmentError
+from ..errors import ChunkAlignmentError, ReadOnlyError
 from ..storage import StoreLike
 from ..sync import ThreadSynchronizer
 
@@ -104,6 +104,8 @@ def write_dask(
     ------
     ChunkAlignmentError
         The dask chunks split stored chunks and there is no synchronizer.
+    ReadOnlyError
+        The array was opened read-only (checked before any task runs).
 
     Examples
     --------
@@ -119,6 +121,8 @@ def write_dask(
 
     if not isinstance(array, Array):
         raise TypeError(f"write_dask() writes into a zarrlib Array, got {type(array).__name__}")
+    if array.read_only:
+        raise ReadOnlyError(f"array {array.name!r} is read-only")
     if not isinstance(source, da.Array):
         source = da.asarray(source)
     slices = _normalize_region(region, array)
