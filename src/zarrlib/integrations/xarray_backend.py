@@ -371,17 +371,22 @@ def to_zarrlib(
 def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, *, strict: bool) -> None:
     from .dask import write_dask
 
+    if var.dtype.kind == "T":  # NumPy StringDType (xarray's zarr engine reads strings so): vlen strings
+        var = var.copy(deep=False, data=np.asarray(var.values, dtype=object))
+        if getattr(var.encoding.get("dtype"), "kind", None) == "T":
+            var.encoding = {k: v for k, v in var.encoding.items() if k != "dtype"}
     var = encode_zarr_variable(var, name=name)
     dask_chunks = var.chunks  # None also when encoding loaded the data (object dtypes)
     enc = dict(var.encoding)
     attrs = {k: encode_zarr_attr_value(v) for k, v in var.attrs.items()}
+    if strict:
+        bad = sorted(set(enc) - ZARR_ENCODINGS - ({"fill_value"} if zarr_format == 3 else set()))
+        if bad:
+            hint = " (in Zarr v2 the fill value is _FillValue)" if "fill_value" in bad else ""
+            raise ValueError(f"variable {name!r}: unexpected encoding keys for zarrlib {bad!r}{hint}")
     for key in _SAFE_TO_DROP:
         if key != "fill_value" or zarr_format == 2:
             enc.pop(key, None)
-    if strict:
-        bad = sorted(set(enc) - ZARR_ENCODINGS - {"fill_value"})
-        if bad:
-            raise ValueError(f"variable {name!r}: unexpected encoding keys for zarrlib {bad!r}")
 
     # fill values exactly as xarray's ZarrStore.set_variables
     if zarr_format == 2:
@@ -402,16 +407,11 @@ def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, 
     kwargs["chunks"] = True if chunks is None else chunks
     if "write_empty_chunks" in enc:
         kwargs["write_empty_chunks"] = enc["write_empty_chunks"]
-    if hasattr(enc.get("compressor"), "get_config") or enc.get("compressor", "default") is None:
-        kwargs["compressor"] = enc["compressor"]
-    if enc.get("filters") is not None and all(hasattr(f, "get_config") for f in enc["filters"]):
-        kwargs["filters"] = list(enc["filters"])
+    kwargs.update(_codec_kwargs(enc, zarr_format))
     if zarr_format == 3:
         kwargs["dimension_names"] = var.dims or None  # none for 0-d, as zarr-python writes
         if enc.get("shards") is not None:
             kwargs["shards"] = enc["shards"]
-        if enc.get("compressors") is not None:
-            kwargs["compressors"] = enc["compressors"]
         kwargs["attributes"] = attrs
     else:
         attrs[DIMENSION_KEY] = list(var.dims)
@@ -426,6 +426,52 @@ def _write_variable(root: Group, name: str, var: xr.Variable, zarr_format: int, 
         array[...] = np.asarray(var.values)
     else:
         array[()] = var.values
+
+
+def _codec_kwargs(enc: Mapping[str, Any], zarr_format: int) -> dict[str, Any]:
+    """Codec creation arguments from an encoding: zarrlib's own keys, or what xarray's zarr
+    engine puts there on read (``compressors``/``filters`` tuples of numcodecs codecs in v2,
+    of zarr-python codecs in v3, whose ``to_dict()`` is their v3 JSON)."""
+    out: dict[str, Any] = {}
+    compressors = enc.get("compressors")
+    if "compressor" in enc:
+        compressors = () if enc["compressor"] is None else (enc["compressor"],)
+    # the object codec (vlen-utf8, ...) follows from the dtype; zarrlib adds it itself
+    filters = [f for f in enc.get("filters") or () if _codec_name(f) not in _OBJECT_CODECS]
+    if zarr_format == 2:
+        if compressors is not None:
+            if len(compressors) > 1:
+                raise ValueError(f"Zarr v2 takes one compressor, got {len(compressors)}: {compressors!r}")
+            out["compressor"] = compressors[0] if compressors else None
+        if filters:
+            out["filters"] = list(filters)
+        return out
+    if compressors is not None:
+        out["compressors"] = [_v3_codec(c) for c in compressors]
+    if filters:
+        out["filters"] = [_v3_codec(c) for c in filters]
+    return out
+
+
+_OBJECT_CODECS = frozenset({"vlen-utf8", "vlen-bytes", "vlen-array"})
+
+
+def _codec_name(codec: Any) -> str | None:
+    if hasattr(codec, "codec_id"):
+        return codec.codec_id
+    if isinstance(codec, dict):
+        return codec.get("id", codec.get("name"))
+    to_dict = getattr(codec, "to_dict", None)
+    return to_dict().get("name") if to_dict is not None else None
+
+
+def _v3_codec(codec: Any) -> Any:
+    """A codec zarrlib's v3 chain takes: numcodecs codecs and JSON as they are, zarr-python's
+    codec objects as their JSON."""
+    if hasattr(codec, "get_config") or isinstance(codec, dict | str):
+        return codec
+    to_dict = getattr(codec, "to_dict", None)
+    return to_dict() if to_dict is not None else codec
 
 
 def _holds_strings(var: xr.Variable) -> bool:
