@@ -337,6 +337,8 @@ def test_to_zarrlib_modes_and_bad_encodings(tmp_path):
         backend.to_zarrlib(ds, tmp_path / "ds.zarr", mode="a")
     with pytest.raises(ValueError, match=r"variable 'temp': unexpected encoding keys for zarrlib \['colour'\]"):
         backend.to_zarrlib(ds, tmp_path / "e.zarr", encoding={"temp": {"colour": "red"}})
+    with pytest.raises(ValueError, match=r"\['fill_value'\] \(in Zarr v2 the fill value is _FillValue\)"):
+        backend.to_zarrlib(ds, tmp_path / "e2.zarr", encoding={"temp": {"fill_value": 1.0}})
     with pytest.raises(ValueError, match=r"not in the dataset: \['nope'\]"):
         backend.to_zarrlib(ds, tmp_path / "f.zarr", encoding={"nope": {}})
     with pytest.raises(ValueError, match="zarr_format must be 2 or 3"):
