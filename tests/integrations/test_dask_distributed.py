@@ -28,6 +28,8 @@ DATA = np.arange(np.prod(SHAPE), dtype="i8").reshape(SHAPE)
 STORES: dict[str, Callable[[Any], Any]] = {
     "directory": lambda tmp_path: str(tmp_path / "data.zarr"),
     "nested-directory": lambda tmp_path: zarr.NestedDirectoryStore(tmp_path / "data.zarr"),
+    # TODO(issue 6): an "s3" factory, FSStore on the moto server of tests/remote/conftest.py,
+    # once FSStore lands (it must pickle to the workers as its URL and storage options)
 }
 #: array layouts: creation kwargs; the stored grid (chunks or shards) is (8, 10)
 LAYOUTS: dict[str, dict[str, Any]] = {
