@@ -208,12 +208,12 @@ def test_tree_function():
     assert repr(zarr.tree(g)) == "/\n └── a\n     └── b (2,) uint8"
 
 
-def test_consolidating_a_v3_hierarchy_is_refused_clearly():
+def test_consolidating_a_v3_hierarchy_writes_no_zmetadata():
     store = MemoryStore()
     zarr.group(store=store, zarr_format=3).zeros("x", shape=(2,))
-    with pytest.raises(NotImplementedError, match="v3 consolidated metadata"):
-        zarr.consolidate_metadata(store)
+    zarr.consolidate_metadata(store)
     assert ".zmetadata" not in store
+    assert list(json.loads(store["zarr.json"])["consolidated_metadata"]["metadata"]) == ["x"]
 
 
 # -- the docstring examples of the hierarchy modules run as written ----------------------------------
