@@ -484,8 +484,12 @@ class ArrayMetadataV3:
         if not isinstance(transformers, list):
             raise MetadataError(f"{where}: storage_transformers must be a list, got {transformers!r}")
         for t in transformers:
-            name = t.get("name") if isinstance(t, dict) else t
-            raise MetadataError(f"{where}: storage transformer {name!r} is not supported")
+            if must_understand(t):  # zarrlib implements none; optional ones change nothing it reads
+                name = t.get("name") if isinstance(t, dict) else t
+                raise MetadataError(
+                    f"{where}: storage transformer {name!r} is not supported "
+                    "(only storage transformers marked must_understand=false can be ignored)"
+                )
         attributes = doc.get("attributes", {})
         if not isinstance(attributes, dict):
             raise MetadataError(f"{where}: attributes must be an object, got {attributes!r}")
@@ -497,6 +501,8 @@ class ArrayMetadataV3:
                 raise MetadataError(f"{where}: dimension_names must be strings or null, got {names!r}")
             names = tuple(names)
         extra = {k: v for k, v in doc.items() if k not in _ARRAY_MEMBERS}
+        if transformers:  # the ignored optional ones, kept when the document is rewritten
+            extra["storage_transformers"] = transformers
         return cls(shape, data_type, dtype, grid, fill, codecs, encoding, attributes, names, extra)
 
     def to_dict(self) -> dict[str, Any]:
