@@ -101,8 +101,10 @@ class ShardingCodec(V3Codec):
 
     def describe(self) -> str:
         inner = ", ".join(c.describe() for c in self.codecs)
+        index = ", ".join(c.describe() for c in self.index_codecs)
         return (
-            f"ShardingCodec(chunk_shape={self.chunk_shape}, codecs=[{inner}], index_location={self.index_location!r})"
+            f"ShardingCodec(chunk_shape={self.chunk_shape}, codecs=[{inner}], index_codecs=[{index}], "
+            f"index_location={self.index_location!r})"
         )
 
     def bind(self, spec: ChunkSpec, *, write_empty_chunks: bool = False, where: str = "") -> ShardRuntime:
