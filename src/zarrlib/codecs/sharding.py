@@ -222,7 +222,7 @@ class ShardRuntime:
 
         def encode_one(coords: tuple[int, ...]) -> None:
             chunk = shard[self._region(coords)]
-            if not self.write_empty_chunks and is_fill_only(chunk, self.fill_value):
+            if not self.write_empty_chunks and self._is_fill_only(chunk):
                 encoded[coords] = None
             else:
                 encoded[coords] = self.inner.encode(chunk)
@@ -245,6 +245,13 @@ class ShardRuntime:
             position += len(data)
         index_bytes = self.index_codec.encode(index)
         return b"".join([index_bytes, *parts] if self.index_at_start else [*parts, index_bytes])
+
+    def _is_fill_only(self, chunk: np.ndarray) -> bool:
+        """``is_fill_only``, first asking the first element alone: data chunks rarely start
+        with the fill value, and this spares a full comparison pass over each of them."""
+        if chunk.size and not is_fill_only(chunk[(slice(0, 1),) * chunk.ndim], self.fill_value):
+            return False
+        return is_fill_only(chunk, self.fill_value)
 
     def _fill_scalar(self) -> Any:
         if self.fill_value is not None:
@@ -352,7 +359,7 @@ class ShardRuntime:
             else:
                 existing = None if old is None or p.is_complete else self._decode_inner(old, key, p.chunk_coords)
                 chunk = merge_chunk(existing, self.inner, self.fill_value, p.chunk_selection, piece)
-            if not self.write_empty_chunks and is_fill_only(chunk, self.fill_value):
+            if not self.write_empty_chunks and self._is_fill_only(chunk):
                 encoded[p.chunk_coords] = None
             else:
                 encoded[p.chunk_coords] = self.inner.encode(chunk)
