@@ -83,13 +83,14 @@ def save_array(store: StoreLike, arr: Any, **kwargs: Any) -> None:
         _close_if_opened_here(store_obj, store)
 
 
-def save_group(store: StoreLike, *args: Any, **kwargs: Any) -> None:
-    """Store arrays in a new root group: positional ones as ``arr_0``, ``arr_1``, ..., others by keyword."""
+def save_group(store: StoreLike, *args: Any, zarr_format: int | None = None, **kwargs: Any) -> None:
+    """Store arrays in a new root group: positional ones as ``arr_0``, ``arr_1``, ..., others by
+    keyword (``zarr_format`` is the format, 2 by default, as in zarr-python 3)."""
     if not args and not kwargs:
         raise ValueError("save_group needs at least one array")
     store_obj = normalize_store(store, mode="w")
     try:
-        g = open_group(store_obj, mode="w")
+        g = open_group(store_obj, mode="w", zarr_format=zarr_format)
         for i, arr in enumerate(args):
             g.array(f"arr_{i}", arr)
         for name, arr in kwargs.items():
@@ -104,12 +105,12 @@ def _close_if_opened_here(store_obj: Store, given: StoreLike) -> None:
         store_obj.close()
 
 
-def save(store: StoreLike, *args: Any, **kwargs: Any) -> None:
+def save(store: StoreLike, *args: Any, zarr_format: int | None = None, **kwargs: Any) -> None:
     """``save_array`` for a single positional array, else ``save_group``."""
     if len(args) == 1 and not kwargs:
-        save_array(store, args[0])
+        save_array(store, args[0], **({} if zarr_format is None else {"zarr_format": zarr_format}))
     else:
-        save_group(store, *args, **kwargs)
+        save_group(store, *args, zarr_format=zarr_format, **kwargs)
 
 
 class LazyLoader(Mapping[str, np.ndarray]):
