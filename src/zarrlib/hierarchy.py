@@ -503,7 +503,7 @@ class Group(MutableMapping[str, Any]):
         check_vacant(self._store, dst)
         _check_no_array_above(self._store, dst)
         with self._lock(GROUP_KEY):
-            ensure_parent_groups(self._store, dst)
+            ensure_parent_groups(self._store, dst, zarr_format=self._zarr_format)
             for store in (self._store, self._chunk_store):
                 if store is None:
                     continue

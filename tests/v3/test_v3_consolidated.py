@@ -268,6 +268,28 @@ def test_writable_group_sees_its_changes_and_leaves_the_snapshot_stale():
     np.testing.assert_array_equal(again["child/grandchild/b"][...], data["child/grandchild/b"])
 
 
+def test_moving_and_deleting_through_a_consolidated_group_keeps_chunks_right():
+    store = CountingStore()
+    data = _build(store)
+    zarrlib.consolidate_metadata(store)
+    g = zarrlib.open_group(store, mode="r+")
+    g.move("child", "moved")
+    assert list(g) == ["a", "moved"] and not any(k.startswith("child/") for k in store)
+    np.testing.assert_array_equal(g["moved/grandchild/b"][...], data["child/grandchild/b"])
+    live = zarrlib.open_group(store, mode="r", use_consolidated=False)
+    np.testing.assert_array_equal(live["moved/grandchild/b"][...], data["child/grandchild/b"])
+    assert sorted(g.store.list_prefix("a")) == ["a/c/0", "a/c/1", "a/zarr.json"]
+    assert g.store.list_dir("a") == ["c", "zarr.json"]
+    g.move("a", "deeper/a")  # the new parent group is a v3 group, as the hierarchy
+    assert json.loads(store["deeper/zarr.json"])["node_type"] == "group" and "deeper/.zgroup" not in store
+    np.testing.assert_array_equal(g["deeper/a"][...], data["a"])
+    g.move("deeper/a", "a")
+    del g["moved"], g["deeper"]
+    assert list(g) == ["a"] and not any(k.startswith("moved/") for k in store)
+    store.reset()
+    assert list(g) == ["a"] and store.listings == []  # members from the view, not the store
+
+
 def test_open_consolidated_metadata_is_read_only_chunks_writable():
     store = MemoryStore()
     _build(store)

@@ -213,13 +213,30 @@ class ConsolidatedV3Store(Store):
     def _iter_keys(self) -> Iterator[str]:
         return iter(sorted(self._docs))
 
+    def _touches_array(self, prefix: str, *, below: bool) -> bool:
+        """An array at or above ``prefix`` (or, with ``below``, anywhere under it)."""
+        for a in self._arrays:
+            if prefix == a or prefix.startswith(a + "/") or (below and (not prefix or a.startswith(prefix + "/"))):
+                return True
+        return False
+
     def list_prefix(self, prefix: str) -> list[str]:
-        """Metadata keys from the snapshot; inside an array, its chunk keys from the store."""
+        """Metadata keys from the snapshot, and the chunk keys of the arrays there from the store
+        (so moving or copying a group moves its chunks too)."""
         prefix = normalize_prefix(prefix)
         keys = [k for k in sorted(self._docs) if not prefix or k.startswith(prefix + "/")]
-        if any(prefix == a or prefix.startswith(a + "/") for a in self._arrays):
-            keys += [k for k in self.store.list_prefix(prefix) if k not in self._docs]
+        if self._touches_array(prefix, below=True):
+            keys += [k for k in self.store.list_prefix(prefix) if not self._in_snapshot(k)]
         return keys
+
+    def list_dir(self, prefix: str = "") -> list[str]:
+        """Member names from the snapshot alone (no store listing); inside an array, the store's."""
+        prefix = normalize_prefix(prefix)
+        start = prefix + "/" if prefix else ""
+        names = {k[len(start) :].split("/", 1)[0] for k in self._docs if k.startswith(start)}
+        if self._touches_array(prefix, below=False):
+            names.update(n for n in self.store.list_dir(prefix) if not self._in_snapshot(start + n))
+        return sorted(names)
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, str) and self._in_snapshot(key):
