@@ -43,6 +43,7 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
     tensorstore: bool = True
     deterministic: bool = True
+    zarr_python: bool = True
 
 
 CASES = [
@@ -120,6 +121,8 @@ CASES = [
         tensorstore=False,
     ),
     Case("zero-d", "f8", (), (), None, [LE], 0.0),
+    # zarr-python 3.1.6 cannot read 0-d shards (IndexError in its sharding codec): TensorStore and zarrs can
+    Case("zero-d-sharded", "i4", (), (), (), [LE, ZSTD], 1, zarr_python=False),
     Case(
         "uint32-sharded-transpose-gzip",
         "u4",
@@ -268,7 +271,10 @@ def _assert_equal(actual: Any, expected: np.ndarray) -> None:
         assert [x for x in actual.reshape(-1).tolist()] == [x for x in expected.reshape(-1).tolist()]
 
 
-@pytest.fixture(params=CASES, ids=[c.id for c in CASES])
+ZP_CASES = [c for c in CASES if c.zarr_python]
+
+
+@pytest.fixture(params=ZP_CASES, ids=[c.id for c in ZP_CASES])
 def case(request):
     return request.param
 

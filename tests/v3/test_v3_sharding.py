@@ -303,3 +303,13 @@ def test_threads_writing_inner_chunks_of_one_shard_under_a_synchronizer_lose_not
         expected[2 * row : 2 * row + 2, 2 * col : 2 * col + 2] = w * 10 + rounds
     np.testing.assert_array_equal(z[...], expected)
     assert sync.keys == {"c/0/0"}  # the lock is the shard's key, not an inner chunk's
+
+
+@pytest.mark.parametrize(("dtype", "value", "fill"), [(str, "x", ""), ("f8", 2.5, np.nan), ("i4", 7, 0)], ids=str)
+def test_zero_d_sharded_arrays_store_values_and_leave_fill_out(dtype, value, fill):
+    store = MemoryStore()
+    z = zarr.create((), chunks=(), shards=(), dtype=dtype, zarr_format=3, store=store, fill_value=fill)
+    z[...] = value
+    assert z[()] == value and "c" in store
+    z[...] = fill
+    assert "c" not in store

@@ -189,7 +189,9 @@ class ShardRuntime:
         except Exception as e:
             raise _fail(key, f"inner chunk {coords} could not be decoded: {type(e).__name__}: {e}") from e
 
-    def _region(self, coords: tuple[int, ...]) -> tuple[slice, ...]:
+    def _region(self, coords: tuple[int, ...]) -> tuple[Any, ...]:
+        if not coords:  # 0-d: a view (indexing with () would give a scalar)
+            return (Ellipsis,)
         return tuple(slice(c * n, (c + 1) * n) for c, n in zip(coords, self.chunk_shape, strict=True))
 
     # -- whole shards ------------------------------------------------------------------------
@@ -249,7 +251,7 @@ class ShardRuntime:
     def _is_fill_only(self, chunk: np.ndarray) -> bool:
         """``is_fill_only``, first asking the first element alone: data chunks rarely start
         with the fill value, and this spares a full comparison pass over each of them."""
-        if chunk.size and not is_fill_only(chunk[(slice(0, 1),) * chunk.ndim], self.fill_value):
+        if chunk.ndim and chunk.size and not is_fill_only(chunk[(slice(0, 1),) * chunk.ndim], self.fill_value):
             return False
         return is_fill_only(chunk, self.fill_value)
 

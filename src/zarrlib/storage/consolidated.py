@@ -202,7 +202,7 @@ class ConsolidatedV3Store(Store):
     def rmdir(self, prefix: str = "") -> None:
         self._check_writable(prefix)
         prefix = normalize_prefix(prefix)
-        below = [k for k in self._docs if not prefix or k.startswith(prefix + "/")]
+        below = [k for k in list(self._docs) if not prefix or k.startswith(prefix + "/")]
         if below and self.metadata_read_only:
             self._refuse(prefix or "/")
         for k in below:
@@ -215,7 +215,7 @@ class ConsolidatedV3Store(Store):
 
     def _touches_array(self, prefix: str, *, below: bool) -> bool:
         """An array at or above ``prefix`` (or, with ``below``, anywhere under it)."""
-        for a in self._arrays:
+        for a in list(self._arrays):
             if prefix == a or prefix.startswith(a + "/") or (below and (not prefix or a.startswith(prefix + "/"))):
                 return True
         return False
@@ -224,7 +224,7 @@ class ConsolidatedV3Store(Store):
         """Metadata keys from the snapshot, and the chunk keys of the arrays there from the store
         (so moving or copying a group moves its chunks too)."""
         prefix = normalize_prefix(prefix)
-        keys = [k for k in sorted(self._docs) if not prefix or k.startswith(prefix + "/")]
+        keys = [k for k in sorted(list(self._docs)) if not prefix or k.startswith(prefix + "/")]
         if self._touches_array(prefix, below=True):
             keys += [k for k in self.store.list_prefix(prefix) if not self._in_snapshot(k)]
         return keys
@@ -233,7 +233,7 @@ class ConsolidatedV3Store(Store):
         """Member names from the snapshot alone (no store listing); inside an array, the store's."""
         prefix = normalize_prefix(prefix)
         start = prefix + "/" if prefix else ""
-        names = {k[len(start) :].split("/", 1)[0] for k in self._docs if k.startswith(start)}
+        names = {k[len(start) :].split("/", 1)[0] for k in list(self._docs) if k.startswith(start)}
         if self._touches_array(prefix, below=False):
             names.update(n for n in self.store.list_dir(prefix) if not self._in_snapshot(start + n))
         return sorted(names)
