@@ -163,6 +163,8 @@ def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY,
     (10,)
     """
     store_obj = normalize_store(store)
+    if isinstance(store_obj, (ConsolidatedV3Store, ConsolidatedMetadataStore)):
+        store_obj = store_obj.store  # ``g.store`` of a group opened from a snapshot: gather the live metadata
     path = normalize_prefix(path)
     v3_key = join_path(path, ZARR_JSON)
     raw_root = store_obj.get(v3_key)
