@@ -432,3 +432,40 @@ def test_zarrs_both_ways(zarrs_case, tmp_path):
                 writer[sel] = value
     _assert_equal(zarrlib.open_array(theirs, mode="r")[...], expected)
     assert sorted(_stored(ours)) == sorted(_stored(theirs))  # the same chunks and shards exist
+
+
+@pytest.mark.parametrize("location", ["end", "start"])
+def test_empty_inner_chunks_and_shards_are_left_out_as_the_peers_do(tmp_path, location):
+    """Inner chunks holding only the fill value are not in the shard (index entry 2**64-1) and a
+    shard of nothing but fill is not stored: the same keys and bytes as zarr-python, and
+    TensorStore reads it."""
+    data = np.full((8, 12), 5, dtype="i4")
+    data[0:2, 0:3] = np.arange(6).reshape(2, 3)  # inner chunk (0, 0) of shard (0, 0)
+    data[6:8, 9:12] = 9  # inner chunk (1, 1) of shard (1, 1)
+    ours = str(tmp_path / "zarrlib")
+    z = zarrlib.create(
+        (8, 12),
+        chunks=(2, 3),
+        shards=(4, 6),
+        dtype="i4",
+        fill_value=5,
+        zarr_format=3,
+        store=ours,
+        codecs=[LE, ZSTD],
+        index_location=location,
+    )
+    z[...] = data
+    theirs = str(tmp_path / "zarr-python")
+    os.makedirs(theirs)
+    shutil.copy(os.path.join(ours, "zarr.json"), theirs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        zarr.open_array(theirs, mode="r+")[...] = data
+    ours_bytes, theirs_bytes = _stored(ours), _stored(theirs)
+    assert sorted(ours_bytes) == sorted(theirs_bytes) == ["c/0/0", "c/1/1"]  # shards (0, 1), (1, 0): all fill
+    for key in ours_bytes:
+        assert ours_bytes[key] == theirs_bytes[key]
+        index = np.frombuffer(ours_bytes[key][:64] if location == "start" else ours_bytes[key][-68:-4], "<u8")
+        assert (index.reshape(4, 2) == 2**64 - 1).all(axis=1).sum() == 3  # one inner chunk of four stored
+    spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": ours}}
+    _assert_equal(ts.open(spec, open=True, read=True).result().read().result(), data)
