@@ -232,7 +232,7 @@ class ShardRuntime:
         _run_all(encode_one, coords_list)
         return self._build(encoded)
 
-    def _build(self, encoded: dict[tuple[int, ...], bytes | None]) -> bytes:
+    def _build(self, encoded: dict[tuple[int, ...], Any]) -> bytes:
         """Assemble a shard: inner chunks in Morton order, then (or before them) the index."""
         index = self._empty_index()
         parts = []
@@ -341,7 +341,7 @@ class ShardRuntime:
     def write_partial(self, raw: bytes | None, key: str, selection: Any, value: Any) -> bytes | None:
         """The shard after ``shard[selection] = value``: only touched inner chunks are decoded
         and re-encoded, the others keep their bytes. None when no inner chunk is left."""
-        encoded: dict[tuple[int, ...], bytes | None] = {}
+        encoded: dict[tuple[int, ...], Any] = {}  # bytes, or memoryviews of the old shard
         if raw is not None:
             index = self._index_of(raw, key)
             buf = memoryview(raw).cast("B")
@@ -369,7 +369,7 @@ class ShardRuntime:
         _run_all(write_one, projections)
         if not any(encoded.values()):
             return None
-        return self._build({c: bytes(v) if v is not None else None for c, v in encoded.items()})
+        return self._build(encoded)  # untouched inner chunks go in as views of the old shard: one copy
 
     def empty_inner_chunk(self) -> np.ndarray:
         return fill_chunk(self.inner, self.fill_value)
