@@ -191,11 +191,12 @@ class ConsolidatedV3Store(Store):
         if self._in_snapshot(key):
             if self.metadata_read_only:
                 self._refuse(key)
-            self._docs.pop(key, None)
+            known = self._docs.pop(key, None) is not None
             try:
                 del self.store[key]
             except KeyError:
-                pass
+                if not known:
+                    raise
             return
         del self.store[key]
 
