@@ -374,3 +374,16 @@ def test_nested_consolidated_maps_are_flattened():
     del store["child/grandchild/zarr.json"], store["child/grandchild/b/zarr.json"]
     g = zarrlib.open_group(store, mode="r")
     assert g["child/grandchild/b"].shards == (4, 4) and list(g["child/grandchild"]) == ["b"]
+
+
+def test_a_sub_group_consolidated_on_its_own_is_opened_from_it(tmp_path):
+    path = str(tmp_path / "h.zarr")
+    data = _build(path)
+    with _quiet():
+        zarr.consolidate_metadata(path, path="child")
+    os.remove(os.path.join(path, "child", "grandchild", "b", "zarr.json"))  # only the snapshot knows it
+    assert zarrlib.open_group(path, mode="r").zarr_format == 3  # the root has no snapshot: read live
+    g = zarrlib.open_group(path, mode="r", path="child")
+    assert g.name == "/child" and list(g) == ["grandchild", "z"] and g.attrs["kind"] == "child"
+    np.testing.assert_array_equal(g["grandchild/b"][...], data["child/grandchild/b"])
+    assert zarrlib.open_consolidated(path, path="child", mode="r")["grandchild/b"].shards == (4, 4)
