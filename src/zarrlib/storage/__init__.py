@@ -13,7 +13,7 @@ from typing import Any
 from numcodecs import Blosc
 
 from .base import ByteRange, Store, normalize_prefix, validate_key
-from .consolidated import ConsolidatedMetadataStore
+from .consolidated import ConsolidatedMetadataStore, ConsolidatedV3Store
 from .directory import DirectoryStore, NestedDirectoryStore
 from .lru import LRUStoreCache
 from .memory import DictStore, KVStore, MemoryStore
@@ -52,6 +52,7 @@ def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] =
 __all__ = [
     "ByteRange",
     "ConsolidatedMetadataStore",
+    "ConsolidatedV3Store",
     "DictStore",
     "DirectoryStore",
     "KVStore",
