@@ -36,11 +36,19 @@ IF_EXISTS = ("raise", "replace", "skip", "skip_initialized")
 
 
 # -- opening whatever is there -----------------------------------------------------------------
-def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, **kwargs: Any) -> Array | Group:
+def open(
+    store: StoreLike = None,
+    mode: str = "a",
+    *,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array | Group:
     """Open the array or group at ``path`` in ``store``, or create one if the mode allows.
 
     With ``shape`` among the keywords a new node is an array (``open_array``), else a group
-    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x).
+    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x). ``store`` may be a URL
+    (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options`` to open it with.
 
     Examples
     --------
@@ -49,7 +57,10 @@ def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, *
     >>> type(zarr.open("data.zarr", mode="r")).__name__
     'Array'
     """
-    store_obj = None if store is None else normalize_store(store, mode=mode)
+    if store is None and storage_options is None:
+        store_obj = None
+    else:
+        store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     path = normalize_prefix(path)
     if store_obj is not None and mode not in ("w", "w-", "x"):
         if contains_array(store_obj, path):
@@ -139,7 +150,12 @@ def load(store: StoreLike) -> np.ndarray | LazyLoader:
 
 
 # -- consolidated metadata ---------------------------------------------------------------------
-def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY, path: str | None = None) -> Any:
+def consolidate_metadata(
+    store: StoreLike,
+    metadata_key: str = CONSOLIDATED_KEY,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
     """Gather every ``.zgroup``, ``.zarray`` and ``.zattrs`` below ``path`` into one document.
 
     Writes ``metadata_key`` (``.zmetadata``) as zarr-python does, and returns the hierarchy
@@ -153,7 +169,7 @@ def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY,
     >>> zarr.consolidate_metadata("data.zarr")["x"].shape
     (10,)
     """
-    store_obj = normalize_store(store)
+    store_obj = normalize_store(store, storage_options=storage_options)
     path = normalize_prefix(path)
     if not (contains_group(store_obj, path) or contains_array(store_obj, path)):
         raise PathNotFoundError(f"nothing to consolidate: no group or array at {'/' + path!r}")
@@ -174,6 +190,7 @@ def open_consolidated(
     mode: str = "r+",
     path: str | None = None,
     chunk_store: StoreLike = None,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array | Group:
     """Open a hierarchy using its consolidated metadata: one store read for all metadata.
@@ -183,7 +200,7 @@ def open_consolidated(
     """
     if mode not in ("r", "r+"):
         raise ValueError(f"open_consolidated opens existing hierarchies: mode must be 'r' or 'r+', got {mode!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     meta_store = ConsolidatedMetadataStore(store_obj, metadata_key, path)
     chunk_store_obj = store_obj if chunk_store is None else normalize_store(chunk_store, mode=mode)
     return open(meta_store, mode=mode, path=path, chunk_store=chunk_store_obj, **kwargs)

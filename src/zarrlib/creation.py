@@ -181,6 +181,7 @@ def create(
     write_empty_chunks: bool = False,
     zarr_format: int = 2,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Create an array.
@@ -199,7 +200,10 @@ def create(
     fill_value
         Value of elements never written (None: undefined, read back as zeros).
     store
-        A path (directory store), a Store, any MutableMapping, or None for memory.
+        A path (directory store), a URL (``"s3://bucket/path"``: an FSStore), a Store, any
+        MutableMapping, or None for memory.
+    storage_options
+        Options of the fsspec file system when ``store`` is a URL (credentials, endpoint).
 
     Examples
     --------
@@ -208,6 +212,8 @@ def create(
     >>> z.nchunks
     100
     """
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        store = normalize_store(store, storage_options=storage_options)
     if zarr_format == 3:
         return _create_v3(
             shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
@@ -459,17 +465,27 @@ def open_array(
     dimension_separator: str | None = None,
     write_empty_chunks: bool = False,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Open an array, creating it if the mode allows.
 
     Modes: ``r`` read only (must exist); ``r+`` read/write (must exist); ``a`` read/write,
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
-    fail if something is there.
+    fail if something is there. ``store`` may be a URL (``"s3://bucket/data.zarr"``) with
+    the fsspec ``storage_options`` to open it with.
+
+    Examples
+    --------
+    >>> import zarrlib as zarr
+    >>> z = zarr.open_array("memory://open-array-doc", mode="w", shape=(4,), chunks=(2,), dtype="i4")
+    >>> z[:] = 3
+    >>> zarr.open_array("memory://open-array-doc", mode="r", storage_options={})[:]
+    array([3, 3, 3, 3], dtype=int32)
     """
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
         raise ValueError(f"mode must be one of 'r', 'r+', 'a', 'w', 'w-', 'x'; got {mode!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
     exists = contains_array(store_obj, path)

@@ -680,6 +680,7 @@ def group(
     synchronizer: Any = None,
     path: str | None = None,
     zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Create a group, or open the one already in ``store`` (a new in-memory DictStore by default).
 
@@ -693,7 +694,7 @@ def group(
     Group(/, 0)
       store: DictStore
     """
-    store_obj = normalize_store(store, default=DictStore)
+    store_obj = normalize_store(store, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     path = normalize_prefix(path)
     if overwrite or not contains_group(store_obj, path):
@@ -719,6 +720,7 @@ def open_group(
     path: str | None = None,
     chunk_store: StoreLike = None,
     zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
@@ -726,6 +728,8 @@ def open_group(
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
     fail if something is there. ``zarr_format`` (2 or 3) is the format of a new group;
     an existing group is opened in its own format (a different ``zarr_format`` is an error).
+    ``store`` may be a URL (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options``
+    to open it with.
 
     Examples
     --------
@@ -736,7 +740,7 @@ def open_group(
     """
     if mode not in GROUP_MODES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, GROUP_MODES))}; got {mode!r}")
-    store_obj = normalize_store(store, mode=mode, default=DictStore)
+    store_obj = normalize_store(store, mode=mode, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
     if mode in ("r", "r+"):
