@@ -235,10 +235,10 @@ class FSStore(Store):
 
     # -- the mapping ---------------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
-        try:
-            return self._retry("read", key, lambda: self.fs.cat_file(self._path(key)))
-        except _MISSING:
-            raise KeyError(key) from None
+        value = self._cat_ranges([key], [0], [None], "read")[0]
+        if value is None:
+            raise KeyError(key)
+        return value
 
     def _set(self, key: str, value: bytes) -> None:
         self._retry("write", key, lambda: self.fs.pipe_file(self._path(key), value))
@@ -271,13 +271,14 @@ class FSStore(Store):
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Values of the keys that exist, fetched in one concurrent batch; missing keys are left out."""
         keys = [validate_key(k) for k in keys]
-        values = self._cat_ranges(keys, [None] * len(keys), [None] * len(keys), "read")
+        # start=0, not None: s3fs sends a HEAD before a GET without a range, to split big objects
+        values = self._cat_ranges(keys, [0] * len(keys), [None] * len(keys), "read")
         return {k: v for k, v in zip(keys, values, strict=True) if v is not None}
 
     def get_ranges(self, requests: Sequence[tuple[str, ByteRange]]) -> list[bytes | None]:
         """Parts of many values in one concurrent batch; None where the key is missing."""
         keys = [validate_key(k) for k, _ in requests]
-        starts = [None if r.start == 0 else r.start for _, r in requests]
+        starts: list[int | None] = [r.start for _, r in requests]
         stops = [r.stop for _, r in requests]
         return self._cat_ranges(keys, starts, stops, "range read")
 
@@ -310,7 +311,7 @@ class FSStore(Store):
                     results[i] = value
                 elif isinstance(value, _MISSING):
                     results[i] = None
-                elif _is_invalid_range(value):  # a range past the end of an existing value
+                elif _is_invalid_range(value):  # a range past the end of an existing value (or an empty one)
                     results[i] = b""
                 elif is_transient(value) and attempt < self.retries:
                     failed.append(i)
