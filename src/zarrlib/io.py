@@ -18,7 +18,7 @@ import numpy as np
 
 from .chunk import ChunkCodec, decode_chunk, decode_chunk_into, encode_chunk, is_fill_only, merge_chunk
 from .indexing import ChunkProjection
-from .storage.base import Store
+from .storage.base import ByteRange, Store
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -172,11 +172,14 @@ def _read_partial(
     """Read parts of stored chunks whose codec fetches byte ranges itself (v3 shards: the
     index, then only the inner chunks the selection needs)."""
     codec: Any = access.codec
+    indexes = _prefetch_shard_indexes(access, projections)
 
     def read_one(p: ChunkProjection) -> None:
         key = access.chunk_key(p.chunk_coords)
 
         def get_range(byte_range: Any) -> bytes | None:
+            if (key, byte_range) in indexes:
+                return indexes.pop((key, byte_range))
             try:
                 return access.store.get_range(key, byte_range)
             except KeyError:
@@ -191,6 +194,18 @@ def _read_partial(
         out[p.out_selection] = piece
 
     _run_all(read_one, projections)
+
+
+def _prefetch_shard_indexes(access: ChunkAccess, projections: Sequence[ChunkProjection]) -> dict[Any, bytes | None]:
+    """Object stores with batched range reads: the indexes of all the shards, in one call."""
+    sharding = getattr(access.codec, "sharding", None)
+    get_ranges = getattr(access.store, "get_ranges", None)
+    if sharding is None or get_ranges is None or not access.store.prefers_batch or len(projections) < 2:
+        return {}
+    n = sharding.index_nbytes
+    index_range = ByteRange(0, n) if sharding.index_at_start else ByteRange.suffix(n)
+    requests = [(access.chunk_key(p.chunk_coords), index_range) for p in projections]
+    return dict(zip(requests, get_ranges(requests), strict=True))
 
 
 def write(

@@ -84,6 +84,25 @@ def test_sharded_array(s3, s3_server):
     assert s3.filesystem().find(f"{s3.bucket}/sharded/c") == [f"{s3.bucket}/sharded/c/0/0"]
 
 
+def test_partial_reads_of_many_shards_fetch_their_indexes_in_one_batch(s3, monkeypatch):
+    url = s3.url("shards")
+    a = data_2d((64, 64), "i4")
+    zarr.array(a, chunks=(8, 8), shards=(32, 32), store=url, storage_options=s3.storage_options, zarr_format=3)
+    store = FSStore(url, **s3.storage_options)
+    batches: list[int] = []
+    original = store.fs.cat_ranges
+
+    def recorded(paths, *args, **kwargs):
+        batches.append(len(paths))
+        return original(paths, *args, **kwargs)
+
+    monkeypatch.setattr(store.fs, "cat_ranges", recorded)
+    z = zarr.open_array(store, mode="r")
+    batches.clear()
+    np.testing.assert_array_equal(z[30:34, 30:34], a[30:34, 30:34])  # a corner of each of the 4 shards
+    assert batches == [4, 1, 1, 1, 1]  # the 4 indexes at once, then one inner chunk per shard
+
+
 def test_groups(s3, zarr_format):
     url = s3.url("tree.zarr")
     root = zarr.open_group(url, mode="w", storage_options=s3.storage_options, zarr_format=zarr_format)
@@ -274,3 +293,16 @@ def test_zarrlib_reads_what_zarr_python_wrote(s3, zarr_format):
     r = zarr.open_array(url, mode="r", storage_options=s3.storage_options)
     np.testing.assert_array_equal(r[:], a)
     np.testing.assert_array_equal(r[7:9, 15:17], a[7:9, 15:17])
+
+
+def test_arrays_on_s3_pickle(s3):
+    """Worker processes (Dask) get arrays by pickle: the FSStore reconnects from its options."""
+    import pickle
+
+    a = data_2d((10, 10))
+    z = zarr.array(a, chunks=(5, 5), store=s3.url("pickled"), storage_options=s3.storage_options)
+    clone = pickle.loads(pickle.dumps(z))
+    assert isinstance(clone.store, FSStore) and clone.store.url == "s3://zarrlib-test/pickled"
+    np.testing.assert_array_equal(clone[:], a)
+    clone[0, :] = -1
+    np.testing.assert_array_equal(z[0], -1)
