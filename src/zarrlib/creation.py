@@ -441,9 +441,95 @@ def array(data: Any, **kwargs: Any) -> Array:
     if kwargs.get("chunks") is None and getattr(data, "chunks", None) is not None:
         kwargs["chunks"] = data.chunks
     kwargs.setdefault("chunks", True)
+    storage_options = kwargs.pop("storage_options", None)
+    store = kwargs.get("store")
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        store = kwargs["store"] = normalize_store(store, storage_options=storage_options)
+    if isinstance(store, Store) and store.prefers_batch and kwargs.get("chunk_store") is None:
+        return _array_chunks_first(data, store, kwargs)
     z = create(shape=data.shape, **kwargs)
     z[...] = data
     return z
+
+
+def _array_chunks_first(data: Any, store: Store, kwargs: dict[str, Any]) -> Array:
+    """``array()`` on an object store: the chunks are written before the metadata, so a
+    failed write leaves no metadata pointing at chunks that were not written."""
+    staged = _StagedMetadata(store)
+    z = create(shape=data.shape, **{**kwargs, "store": staged})
+    z[...] = data
+    staged.flush()
+    return Array(
+        store,
+        path=kwargs.get("path"),
+        read_only=kwargs.get("read_only", False),
+        synchronizer=kwargs.get("synchronizer"),
+        cache_metadata=kwargs.get("cache_metadata", True),
+        cache_attrs=kwargs.get("cache_attrs", True),
+        write_empty_chunks=kwargs.get("write_empty_chunks", False),
+        allow_pickle=z._allow_pickle,
+    )
+
+
+class _StagedMetadata(Store):
+    """A store that holds back the metadata documents written through it until ``flush()``;
+    everything else (chunks, deletions, listings) goes to the store underneath at once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.staged: dict[str, bytes] = {}
+        self.read_only = store.read_only
+        self.prefers_batch = store.prefers_batch
+
+    def _get(self, key: str) -> bytes:
+        return self.staged[key] if key in self.staged else self.store[key]
+
+    def _set(self, key: str, value: bytes) -> None:
+        if key.rsplit("/", 1)[-1] in _METADATA_NAMES:
+            self.staged[key] = value
+        else:
+            self.store[key] = value
+
+    def _delete(self, key: str) -> None:
+        if self.staged.pop(key, None) is None:
+            del self.store[key]
+
+    def _iter_keys(self) -> Any:
+        return iter(sorted(set(self.store.list_prefix("")) | set(self.staged)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.staged or key in self.store
+
+    def get_many(self, keys: Any) -> dict[str, bytes]:
+        keys = list(keys)
+        return {
+            **self.store.get_many([k for k in keys if k not in self.staged]),
+            **{k: self.staged[k] for k in keys if k in self.staged},
+        }
+
+    def set_many(self, items: Any) -> None:
+        for key in [k for k in items if k.rsplit("/", 1)[-1] in _METADATA_NAMES]:
+            self.staged[key] = items[key]
+        self.store.set_many({k: v for k, v in items.items() if k not in self.staged})
+
+    def delete_many(self, keys: Any) -> None:
+        keys = [k for k in keys if self.staged.pop(k, None) is None]
+        self.store.delete_many(keys)
+
+    def get_range(self, key: str, byte_range: Any) -> bytes:
+        return self.store.get_range(key, byte_range)
+
+    def list_prefix(self, prefix: str) -> list[str]:
+        start = normalize_prefix(prefix) + "/" if normalize_prefix(prefix) else ""
+        return sorted(set(self.store.list_prefix(prefix)) | {k for k in self.staged if k.startswith(start)})
+
+    def flush(self) -> None:
+        self.store.set_many(self.staged)
+        self.staged.clear()
+
+
+#: Names of the metadata documents of both formats.
+_METADATA_NAMES = frozenset({".zarray", ".zgroup", ".zattrs", "zarr.json"})
 
 
 def open_array(

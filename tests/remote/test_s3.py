@@ -5,6 +5,8 @@ fault injection, and interop with zarr-python 3 through the same bucket."""
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,9 @@ import zarrlib as zarr
 from zarrlib import io
 from zarrlib.errors import StoreError
 from zarrlib.storage import FSStore
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "storage"))
+from test_store_contract import StoreContract  # the suite every store runs
 
 #: s3fs options for the fault tests: botocore retries nothing itself, so FSStore's bounded
 #: retries are the only ones and a refused connection fails fast.
@@ -147,6 +152,18 @@ def test_missing_chunks_read_as_fill_value(s3):
     np.testing.assert_array_equal(zarr.open_array(url, mode="r", storage_options=s3.storage_options)[:], expected)
 
 
+class TestFSStoreS3(StoreContract):
+    persistent = True
+
+    @pytest.fixture
+    def store(self, s3):
+        self._s3 = s3
+        return FSStore(s3.url("contract"), **s3.storage_options)
+
+    def reopen(self, store, tmp_path):
+        return FSStore(self._s3.url("contract"), mode="r", **self._s3.storage_options)
+
+
 def test_store_contract_basics_on_s3(s3):
     store = FSStore(s3.url("kv"), **s3.storage_options)
     store.set_many({"a/x": b"1", "a/y/z": b"22", "ab": b"333"})
@@ -245,6 +262,31 @@ def test_failed_append_leaves_the_old_shape(s3, s3_server, monkeypatch):
     r = zarr.open_array(url, mode="r", storage_options=s3.storage_options)
     assert r.shape == (20, 10)  # no metadata points at chunks that were not written
     np.testing.assert_array_equal(r[:], a)
+
+
+@pytest.mark.parametrize(("zarr_format", "metadata"), [(2, ".zarray"), (3, "zarr.json")], ids=["v2", "v3"])
+def test_array_writes_its_chunks_before_its_metadata(s3, s3_server, monkeypatch, zarr_format, metadata):
+    store = FSStore(s3.url("grp"), retries=1, retry_delay=0.01, **s3.storage_options, **NO_BOTO_RETRIES)
+    writes: list[list[str]] = []
+    original = store.fs.pipe
+
+    def recorded(values, *args, **kwargs):
+        writes.append(sorted(p.rsplit("/grp/", 1)[1] for p in values))
+        return original(values, *args, **kwargs)
+
+    monkeypatch.setattr(store.fs, "pipe", recorded)
+    a = data_2d((20, 10))
+    z = zarr.array(a, chunks=(10, 10), store=store, path="sub/arr", zarr_format=zarr_format)
+    assert z.store is store
+    assert f"sub/arr/{metadata}" in writes[-1]  # the metadata goes last...
+    assert not any(metadata in k for batch in writes[:-1] for k in batch)  # ...after every chunk
+    np.testing.assert_array_equal(zarr.open_array(store, path="sub/arr", mode="r")[:], a)
+
+    _stop_server_on_call(monkeypatch, store, "pipe", s3_server, on_call=1)
+    with pytest.raises(StoreError, match="write of key"):
+        zarr.array(a, chunks=(10, 10), store=store, path="failed", zarr_format=zarr_format)
+    s3_server.start()
+    assert not [k for k in s3.filesystem().find(s3.bucket) if "/failed/" in k and k.endswith(metadata)]
 
 
 def test_failed_shrink_leaves_the_old_shape(s3, s3_server, monkeypatch):
