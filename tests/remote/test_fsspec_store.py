@@ -261,3 +261,13 @@ def test_transient_errors_are_recognised_through_their_causes():
     assert not is_transient(ClientError(403, "AccessDenied"))
     assert not is_transient(FileNotFoundError("gone"))
     assert not is_transient(ValueError("bad"))
+
+
+@pytest.mark.parametrize("module", ["zarrlib.storage.fsspec", "zarrlib.creation"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
