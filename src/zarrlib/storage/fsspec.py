@@ -315,6 +315,8 @@ class FSStore(Store):
                     results[i] = b""
                 elif is_transient(value) and attempt < self.retries:
                     failed.append(i)
+                elif not isinstance(value, OSError) and not is_transient(value):
+                    raise value  # not a store failure (a bad storage option, ...): as it is
                 else:
                     error = self._error(what, keys[i], value, attempt + 1)
                     raise error from value
