@@ -74,9 +74,9 @@ from .convenience import (
     save_group,
     tree,
 )
-from .errors import CopyError, PathNotFoundError
+from .errors import CopyError, PathNotFoundError, StoreError
 from .hierarchy import Group, group, open_group
-from .storage import LRUStoreCache, SQLiteStore, ZipStore
+from .storage import FSStore, LRUStoreCache, SQLiteStore, ZipStore
 
 __version__ = "0.1.0"
 
@@ -105,10 +105,12 @@ __all__ = [
     "write_dask",
     # groups, stores, consolidated metadata and copying
     "CopyError",
+    "FSStore",
     "Group",
     "LRUStoreCache",
     "PathNotFoundError",
     "SQLiteStore",
+    "StoreError",
     "ZipStore",
     "consolidate_metadata",
     "convenience",

@@ -36,11 +36,19 @@ IF_EXISTS = ("raise", "replace", "skip", "skip_initialized")
 
 
 # -- opening whatever is there -----------------------------------------------------------------
-def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, **kwargs: Any) -> Array | Group:
+def open(
+    store: StoreLike = None,
+    mode: str = "a",
+    *,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array | Group:
     """Open the array or group at ``path`` in ``store``, or create one if the mode allows.
 
     With ``shape`` among the keywords a new node is an array (``open_array``), else a group
-    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x).
+    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x). ``store`` may be a URL
+    (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options`` to open it with.
 
     Examples
     --------
@@ -49,7 +57,10 @@ def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, *
     >>> type(zarr.open("data.zarr", mode="r")).__name__
     'Array'
     """
-    store_obj = None if store is None else normalize_store(store, mode=mode)
+    if store is None and storage_options is None:
+        store_obj = None
+    else:
+        store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     path = normalize_prefix(path)
     use_consolidated = kwargs.pop("use_consolidated", None)
     if store_obj is not None and mode not in ("w", "w-", "x"):
@@ -145,7 +156,12 @@ def load(store: StoreLike) -> np.ndarray | LazyLoader:
 
 
 # -- consolidated metadata ---------------------------------------------------------------------
-def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY, path: str | None = None) -> Any:
+def consolidate_metadata(
+    store: StoreLike,
+    metadata_key: str = CONSOLIDATED_KEY,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
     """Gather the metadata of a whole hierarchy below ``path`` into one document.
 
     Zarr v2: every ``.zgroup``, ``.zarray`` and ``.zattrs`` into ``metadata_key``
@@ -162,7 +178,7 @@ def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY,
     >>> zarr.consolidate_metadata("data.zarr")["x"].shape
     (10,)
     """
-    store_obj = normalize_store(store)
+    store_obj = normalize_store(store, storage_options=storage_options)
     if isinstance(store_obj, (ConsolidatedV3Store, ConsolidatedMetadataStore)):
         store_obj = store_obj.store  # ``g.store`` of a group opened from a snapshot: gather the live metadata
     path = normalize_prefix(path)
@@ -221,6 +237,7 @@ def open_consolidated(
     path: str | None = None,
     chunk_store: StoreLike = None,
     zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array | Group:
     """Open a hierarchy using its consolidated metadata: one store read for all metadata.
@@ -234,7 +251,7 @@ def open_consolidated(
         raise ValueError(f"open_consolidated opens existing hierarchies: mode must be 'r' or 'r+', got {mode!r}")
     if zarr_format not in (None, 2, 3):
         raise ValueError(f"zarr_format must be 2, 3 or None, got {zarr_format!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     path = normalize_prefix(path)
     v2_key = join_path(path, metadata_key)
     raw_v2 = None if zarr_format == 3 else store_obj.get(v2_key)

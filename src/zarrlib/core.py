@@ -305,17 +305,17 @@ class Array:
         n = max(self.ndim, 1)
         return re.compile(r"\d+" + (sep + r"\d+") * (n - 1) + r"\Z")
 
-    def _stored_chunk_keys(self) -> list[str]:
-        """Keys of the chunks present in the store that lie inside the current shape."""
+    def _stored_chunk_keys(self, shape: tuple[int, ...] | None = None) -> list[str]:
+        """Keys of the chunks present in the store that lie inside ``shape`` (the current one)."""
         store = self._chunk_store if self._chunk_store is not None else self._store
+        shape = self.shape if shape is None else shape
+        grid = tuple(-(-s // c) for s, c in zip(shape, self._grid_chunks, strict=True))
         if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
             prefix = join_path(self._path, "")
-            grid = tuple(-(-s // c) for s, c in zip(self.shape, self._grid_chunks, strict=True))
             found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
             return [k for k, c in found if c is not None and all(i < g for i, g in zip(c, grid, strict=True))]
         prefix = join_path(self._path, "")
         pattern = self._chunk_key_pattern()
-        grid = self.cdata_shape
         keys = []
         for key in store.list_prefix(self._path):
             rel = key[len(prefix) :]
@@ -325,8 +325,8 @@ class Array:
                     keys.append(key)
         return keys
 
-    def _access(self) -> io.ChunkAccess:
-        meta = self.metadata
+    def _access(self, meta: ArrayMetadataV2 | ArrayMetadataV3 | None = None) -> io.ChunkAccess:
+        meta = self.metadata if meta is None else meta
         return io.ChunkAccess(
             store=self._chunk_store if self._chunk_store is not None else self._store,
             chunk_key=self._chunk_key,
@@ -487,7 +487,8 @@ class Array:
     # -- resizing ---------------------------------------------------------------------------
     def resize(self, *shape: Any) -> None:
         """Change the shape. Chunks wholly outside a shrunk shape are deleted from the store
-        after the new metadata is written; data inside is not moved."""
+        before the new metadata is written (so a failed delete leaves the old shape, never
+        stale chunks a later growth would show again); data inside is not moved."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if self.read_only:
@@ -497,16 +498,28 @@ class Array:
             raise ValueError(f"array {self.name!r}: new shape {shape} must have {self.ndim} non-negative dimensions")
         with self._lock(self._metadata_key):
             self._load_metadata()
-            old_keys = self._stored_chunk_keys()
+            keep = set(self._stored_chunk_keys(new_shape))
+            doomed = [k for k in self._stored_chunk_keys() if k not in keep]
+            if doomed:
+                store = self._chunk_store if self._chunk_store is not None else self._store
+                store.delete_many(doomed)
             self._write_metadata(self._meta.with_shape(new_shape))
-            keep = set(self._stored_chunk_keys())
-            store = self._chunk_store if self._chunk_store is not None else self._store
-            store.delete_many([k for k in old_keys if k not in keep])
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
-        """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape."""
+        """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape.
+
+        The chunks are written before the metadata that makes them part of the array: if a
+        write fails (a network error on a remote store) the array keeps its old shape.
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"array {self.name!r} is read-only")
         if not _is_lazy_array(data):
             data = np.asanyarray(data)
+        with self._lock(self._metadata_key):
+            self._load_metadata()
+            return self._append(data, axis)
+
+    def _append(self, data: Any, axis: int) -> tuple[int, ...]:
         old = self.shape
         if axis < -self.ndim or axis >= self.ndim:
             raise ValueError(f"array {self.name!r}: axis {axis} is out of range for {self.ndim} dimensions")
@@ -518,9 +531,12 @@ class Array:
                 f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
             )
         new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
-        self.resize(new)
+        new_meta = self._meta.with_shape(new)
         region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
-        self[region] = data
+        indexer = BasicIndexer(region, new, self._grid_chunks)
+        value = self._prepare_value(data, indexer.shape, lazy_ok=True)
+        io.write(self._access(new_meta), list(indexer), value, indexer.squeeze_axes)
+        self._write_metadata(new_meta)
         return new
 
     # -- NumPy and Dask interop -------------------------------------------------------------

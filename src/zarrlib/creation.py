@@ -181,6 +181,7 @@ def create(
     write_empty_chunks: bool = False,
     zarr_format: int = 2,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Create an array.
@@ -199,7 +200,10 @@ def create(
     fill_value
         Value of elements never written (None: undefined, read back as zeros).
     store
-        A path (directory store), a Store, any MutableMapping, or None for memory.
+        A path (directory store), a URL (``"s3://bucket/path"``: an FSStore), a Store, any
+        MutableMapping, or None for memory.
+    storage_options
+        Options of the fsspec file system when ``store`` is a URL (credentials, endpoint).
 
     Examples
     --------
@@ -208,6 +212,8 @@ def create(
     >>> z.nchunks
     100
     """
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        store = normalize_store(store, storage_options=storage_options)
     if zarr_format == 3:
         return _create_v3(
             shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
@@ -435,9 +441,95 @@ def array(data: Any, **kwargs: Any) -> Array:
     if kwargs.get("chunks") is None and getattr(data, "chunks", None) is not None:
         kwargs["chunks"] = data.chunks
     kwargs.setdefault("chunks", True)
+    storage_options = kwargs.pop("storage_options", None)
+    store = kwargs.get("store")
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        store = kwargs["store"] = normalize_store(store, storage_options=storage_options)
+    if isinstance(store, Store) and store.prefers_batch and kwargs.get("chunk_store") is None:
+        return _array_chunks_first(data, store, kwargs)
     z = create(shape=data.shape, **kwargs)
     z[...] = data
     return z
+
+
+def _array_chunks_first(data: Any, store: Store, kwargs: dict[str, Any]) -> Array:
+    """``array()`` on an object store: the chunks are written before the metadata, so a
+    failed write leaves no metadata pointing at chunks that were not written."""
+    staged = _StagedMetadata(store)
+    z = create(shape=data.shape, **{**kwargs, "store": staged})
+    z[...] = data
+    staged.flush()
+    return Array(
+        store,
+        path=kwargs.get("path"),
+        read_only=kwargs.get("read_only", False),
+        synchronizer=kwargs.get("synchronizer"),
+        cache_metadata=kwargs.get("cache_metadata", True),
+        cache_attrs=kwargs.get("cache_attrs", True),
+        write_empty_chunks=kwargs.get("write_empty_chunks", False),
+        allow_pickle=z._allow_pickle,
+    )
+
+
+class _StagedMetadata(Store):
+    """A store that holds back the metadata documents written through it until ``flush()``;
+    everything else (chunks, deletions, listings) goes to the store underneath at once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.staged: dict[str, bytes] = {}
+        self.read_only = store.read_only
+        self.prefers_batch = store.prefers_batch
+
+    def _get(self, key: str) -> bytes:
+        return self.staged[key] if key in self.staged else self.store[key]
+
+    def _set(self, key: str, value: bytes) -> None:
+        if key.rsplit("/", 1)[-1] in _METADATA_NAMES:
+            self.staged[key] = value
+        else:
+            self.store[key] = value
+
+    def _delete(self, key: str) -> None:
+        if self.staged.pop(key, None) is None:
+            del self.store[key]
+
+    def _iter_keys(self) -> Any:
+        return iter(sorted(set(self.store.list_prefix("")) | set(self.staged)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.staged or key in self.store
+
+    def get_many(self, keys: Any) -> dict[str, bytes]:
+        keys = list(keys)
+        return {
+            **self.store.get_many([k for k in keys if k not in self.staged]),
+            **{k: self.staged[k] for k in keys if k in self.staged},
+        }
+
+    def set_many(self, items: Any) -> None:
+        for key in [k for k in items if k.rsplit("/", 1)[-1] in _METADATA_NAMES]:
+            self.staged[key] = items[key]
+        self.store.set_many({k: v for k, v in items.items() if k not in self.staged})
+
+    def delete_many(self, keys: Any) -> None:
+        keys = [k for k in keys if self.staged.pop(k, None) is None]
+        self.store.delete_many(keys)
+
+    def get_range(self, key: str, byte_range: Any) -> bytes:
+        return self.store.get_range(key, byte_range)
+
+    def list_prefix(self, prefix: str) -> list[str]:
+        start = normalize_prefix(prefix) + "/" if normalize_prefix(prefix) else ""
+        return sorted(set(self.store.list_prefix(prefix)) | {k for k in self.staged if k.startswith(start)})
+
+    def flush(self) -> None:
+        self.store.set_many(self.staged)
+        self.staged.clear()
+
+
+#: Names of the metadata documents of both formats.
+_METADATA_NAMES = frozenset({".zarray", ".zgroup", ".zattrs", "zarr.json"})
 
 
 def open_array(
@@ -459,17 +551,27 @@ def open_array(
     dimension_separator: str | None = None,
     write_empty_chunks: bool = False,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Open an array, creating it if the mode allows.
 
     Modes: ``r`` read only (must exist); ``r+`` read/write (must exist); ``a`` read/write,
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
-    fail if something is there.
+    fail if something is there. ``store`` may be a URL (``"s3://bucket/data.zarr"``) with
+    the fsspec ``storage_options`` to open it with.
+
+    Examples
+    --------
+    >>> import zarrlib as zarr
+    >>> z = zarr.open_array("memory://open-array-doc", mode="w", shape=(4,), chunks=(2,), dtype="i4")
+    >>> z[:] = 3
+    >>> zarr.open_array("memory://open-array-doc", mode="r", storage_options={})[:]
+    array([3, 3, 3, 3], dtype=int32)
     """
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
         raise ValueError(f"mode must be one of 'r', 'r+', 'a', 'w', 'w-', 'x'; got {mode!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
     exists = contains_array(store_obj, path)

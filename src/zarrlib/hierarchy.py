@@ -680,6 +680,7 @@ def group(
     synchronizer: Any = None,
     path: str | None = None,
     zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Create a group, or open the one already in ``store`` (a new in-memory DictStore by default).
 
@@ -693,7 +694,7 @@ def group(
     Group(/, 0)
       store: DictStore
     """
-    store_obj = normalize_store(store, default=DictStore)
+    store_obj = normalize_store(store, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     path = normalize_prefix(path)
     if overwrite or not contains_group(store_obj, path):
@@ -748,6 +749,7 @@ def open_group(
     chunk_store: StoreLike = None,
     zarr_format: int | None = None,
     use_consolidated: bool | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
@@ -755,6 +757,8 @@ def open_group(
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
     fail if something is there. ``zarr_format`` (2 or 3) is the format of a new group;
     an existing group is opened in its own format (a different ``zarr_format`` is an error).
+    ``store`` may be a URL (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options``
+    to open it with.
 
     A Zarr v3 group whose ``zarr.json`` holds ``consolidated_metadata`` (see
     ``consolidate_metadata``) is opened from it, as zarr-python 3 does: one store read for the
@@ -775,7 +779,7 @@ def open_group(
         raise ValueError(f"mode must be one of {', '.join(map(repr, GROUP_MODES))}; got {mode!r}")
     if use_consolidated not in (None, True, False):
         raise ValueError(f"use_consolidated must be None, True or False, got {use_consolidated!r}")
-    store_obj = normalize_store(store, mode=mode, default=DictStore)
+    store_obj = normalize_store(store, mode=mode, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
     if mode not in ("w", "w-", "x") and use_consolidated is not False and (zarr_format != 2 or use_consolidated):
