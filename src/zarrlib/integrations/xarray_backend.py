@@ -359,9 +359,9 @@ def to_zarrlib(
     for name, var in variables.items():
         _write_variable(root, str(name), var, zarr_format, strict=name in encoding)
 
-    if consolidated is not False:
+    if consolidated is not False:  # the whole store, as xarray's to_zarr does: the root's snapshot sees the new group
         try:
-            consolidate_metadata(store_obj, path=group)
+            consolidate_metadata(store_obj)
         except NotImplementedError:
             if consolidated:
                 raise
