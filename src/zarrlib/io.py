@@ -65,6 +65,25 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+_local = threading.local()
+#: Chunk buffers up to this size are kept per thread and reused (bigger ones are allocated each time).
+SCRATCH_LIMIT = 64 * 2**20
+
+
+def _scratch(use: str, codec: ChunkCodec) -> np.ndarray:
+    """This thread's reusable buffer of one chunk for ``use`` ('read' or 'write'): decoding or
+    gathering into it allocates nothing per chunk (a fresh chunk-sized allocation costs page
+    faults each time malloc has handed the last one back to the OS)."""
+    nbytes = math.prod(codec.chunk_shape) * codec.dtype.itemsize
+    if nbytes > SCRATCH_LIMIT:
+        return np.empty(codec.chunk_shape, dtype=codec.dtype, order=codec.order)
+    buf = getattr(_local, use, None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = np.empty(nbytes, dtype=np.uint8)
+        setattr(_local, use, buf)
+    return buf[:nbytes].view(codec.dtype).reshape(codec.chunk_shape, order=codec.order)
+
+
 def _run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     """Apply ``fn`` to every item, in parallel batches when there is more than one item."""
     if len(items) <= 1 or _num_workers <= 1 or threading.current_thread().name.startswith("zarrlib-io"):
@@ -133,13 +152,18 @@ def read(
         _read_partial(access, [p for p in projections if not p.is_complete], out, squeeze_axes, fill)
         projections = [p for p in projections if p.is_complete]
 
+    # chunks of a fixed-size dtype are decoded into memory we own: straight into out where a
+    # chunk's region of out is contiguous, else into a reused per-thread buffer
+    into = codec.decodes_into and not codec.dtype.hasobject
+    into_out = into and out.dtype == codec.dtype  # (assignment into out would cast otherwise)
+    parts = getattr(codec, "decodes_parts", False)
+
     def read_one(p: ChunkProjection, raw: bytes | None) -> None:
         if raw is None:
             out[p.out_selection] = fill
             return
         key = access.chunk_key(p.chunk_coords)
-        # decoding straight into out needs out's dtype to be the chunk's (else assignment casts)
-        if p.is_complete and codec.decodes_into and out.dtype == codec.dtype and _selects_view(p.out_selection):
+        if p.is_complete and into_out and _selects_view(p.out_selection):
             region = out[p.out_selection]
             if out.ndim == 0:  # out[()] is a copied scalar, not a view
                 region = out[...]
@@ -147,7 +171,15 @@ def read(
             if contiguous and region.shape == codec.chunk_shape:
                 decode_chunk_into(codec, raw, key, region)
                 return
-        piece = decode_chunk(codec, raw, key)[p.chunk_selection]
+        if into:
+            chunk = _scratch("read", codec)
+            if parts and not p.is_complete and _selects_view(p.chunk_selection):
+                decode_chunk_into(codec, raw, key, chunk, p.chunk_selection)
+            else:
+                decode_chunk_into(codec, raw, key, chunk)
+        else:
+            chunk = decode_chunk(codec, raw, key)
+        piece = chunk[p.chunk_selection]
         if squeeze_axes:
             piece = piece.squeeze(axis=squeeze_axes)
         out[p.out_selection] = piece
@@ -163,7 +195,11 @@ def read(
 
 
 def _read_partial(
-    access: ChunkAccess, projections: Sequence[ChunkProjection], out: np.ndarray, squeeze_axes: tuple[int, ...], fill: Any
+    access: ChunkAccess,
+    projections: Sequence[ChunkProjection],
+    out: np.ndarray,
+    squeeze_axes: tuple[int, ...],
+    fill: Any,
 ) -> None:
     """Read parts of stored chunks whose codec fetches byte ranges itself (v3 shards: the
     index, then only the inner chunks the selection needs)."""
@@ -233,13 +269,22 @@ def write(
                 return
             piece = piece_for(p)
             if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:
-                chunk = piece
-            else:
-                existing = None
-                if not p.is_complete:
-                    raw = access.fetch(key)
-                    existing = None if raw is None else decode_chunk(codec, raw, key)
-                chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
+                if not access.write_empty_chunks and is_fill_only(piece, access.fill_value):
+                    _put(access, key, None)
+                    return
+                contiguous = piece.flags.c_contiguous if codec.order == "C" else piece.flags.f_contiguous
+                if contiguous or codec.dtype.hasobject or getattr(codec, "copies_to_bytes", False):
+                    _put(access, key, encode_chunk(codec, piece))  # (at most one copy, into the bytes)
+                    return
+                chunk = _scratch("write", codec)  # a view of the value: gather it into our buffer
+                np.copyto(chunk, piece)
+                _put(access, key, encode_chunk(codec, chunk))
+                return
+            existing = None
+            if not p.is_complete:
+                raw = access.fetch(key)
+                existing = None if raw is None else decode_chunk(codec, raw, key)
+            chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
             if not access.write_empty_chunks and is_fill_only(chunk, access.fill_value):
                 _put(access, key, None)
             else:
