@@ -74,14 +74,17 @@ def _scratch(use: str, codec: ChunkCodec) -> np.ndarray:
     """This thread's reusable buffer of one chunk for ``use`` ('read' or 'write'): decoding or
     gathering into it allocates nothing per chunk (a fresh chunk-sized allocation costs page
     faults each time malloc has handed the last one back to the OS)."""
+    layout = (codec.chunk_shape, codec.dtype, codec.order)
+    held = getattr(_local, use, None)
+    if held is not None and held[0] == layout:
+        return held[1]
     nbytes = math.prod(codec.chunk_shape) * codec.dtype.itemsize
     if nbytes > SCRATCH_LIMIT:
         return np.empty(codec.chunk_shape, dtype=codec.dtype, order=codec.order)
-    buf = getattr(_local, use, None)
-    if buf is None or buf.nbytes < nbytes:
-        buf = np.empty(nbytes, dtype=np.uint8)
-        setattr(_local, use, buf)
-    return buf[:nbytes].view(codec.dtype).reshape(codec.chunk_shape, order=codec.order)
+    buf = held[2] if held is not None and held[2].nbytes >= nbytes else np.empty(nbytes, dtype=np.uint8)
+    chunk = buf[:nbytes].view(codec.dtype).reshape(codec.chunk_shape, order=codec.order)
+    setattr(_local, use, (layout, chunk, buf))
+    return chunk
 
 
 def _run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
@@ -158,11 +161,10 @@ def read(
     into_out = into and out.dtype == codec.dtype  # (assignment into out would cast otherwise)
     parts = getattr(codec, "decodes_parts", False)
 
-    def read_one(p: ChunkProjection, raw: bytes | None) -> None:
+    def read_one(p: ChunkProjection, key: str, raw: bytes | None) -> None:
         if raw is None:
             out[p.out_selection] = fill
             return
-        key = access.chunk_key(p.chunk_coords)
         if p.is_complete and into_out and _selects_view(p.out_selection):
             region = out[p.out_selection]
             if out.ndim == 0:  # out[()] is a copied scalar, not a view
@@ -187,11 +189,16 @@ def read(
     if access.store.prefers_batch and len(projections) > 1:
         for start in range(0, len(projections), BATCH_SIZE):
             batch = projections[start : start + BATCH_SIZE]
-            found = access.store.get_many([access.chunk_key(p.chunk_coords) for p in batch])
-            pairs = [(p, found.get(access.chunk_key(p.chunk_coords))) for p in batch]
-            _run_all(lambda pr: read_one(*pr), pairs)
+            keys = [access.chunk_key(p.chunk_coords) for p in batch]
+            found = access.store.get_many(keys)
+            _run_all(lambda item: read_one(*item), [(p, k, found.get(k)) for p, k in zip(batch, keys, strict=True)])
     else:
-        _run_all(lambda p: read_one(p, access.fetch(access.chunk_key(p.chunk_coords))), projections)
+
+        def fetch_read(p: ChunkProjection) -> None:
+            key = access.chunk_key(p.chunk_coords)
+            read_one(p, key, access.fetch(key))
+
+        _run_all(fetch_read, projections)
 
 
 def _read_partial(

@@ -51,14 +51,12 @@ def decode_range_into(raw: bytes, out: np.ndarray, start: int, stop: int) -> boo
     first, last = start // blocksize, (stop - 1) // blocksize
     if 2 * (last - first + 1) > nblocks or _HEADER.size + 4 * nblocks > cbytes:
         return False
-    starts = np.frombuffer(raw, "<i4", nblocks, _HEADER.size)
-    # blocks compressed by several threads may be stored out of order: a block ends where the
-    # next one stored after it begins
-    stored = np.sort(starts)
+    starts = np.frombuffer(raw, "<i4", nblocks, _HEADER.size).tolist()
     for block in range(first, last + 1):
-        begin = int(starts[block])
-        after = int(np.searchsorted(stored, begin, side="right"))
-        end = int(stored[after]) if after < nblocks else cbytes
+        begin = starts[block]
+        # blocks compressed by several threads may be stored out of order: a block ends where
+        # the next one stored after it begins
+        end = min((s for s in starts if s > begin), default=cbytes)
         if not _HEADER.size + 4 * nblocks <= begin < end <= cbytes:
             return False
         size = min(blocksize, nbytes - block * blocksize)
