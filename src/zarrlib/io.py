@@ -165,12 +165,12 @@ def read(
         if raw is None:
             out[p.out_selection] = fill
             return
-        if p.is_complete and into_out and _selects_view(p.out_selection):
-            region = out[p.out_selection]
-            if out.ndim == 0:  # out[()] is a copied scalar, not a view
-                region = out[...]
-            contiguous = region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous
-            if contiguous and region.shape == codec.chunk_shape:
+        region = None  # the chunk's whole region of out, when it is a view of the chunk's shape
+        if p.is_complete and into and _selects_view(p.out_selection):
+            region = out[p.out_selection] if out.ndim else out[...]  # (out[()] is a copied scalar)
+            if region.shape != codec.chunk_shape:
+                region = None
+            elif into_out and (region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous):
                 decode_chunk_into(codec, raw, key, region)
                 return
         if into:
@@ -179,6 +179,9 @@ def read(
                 decode_chunk_into(codec, raw, key, chunk, p.chunk_selection)
             else:
                 decode_chunk_into(codec, raw, key, chunk)
+            if region is not None:
+                region[...] = chunk
+                return
         else:
             chunk = decode_chunk(codec, raw, key)
         piece = chunk[p.chunk_selection]
