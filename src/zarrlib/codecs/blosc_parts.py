@@ -4,10 +4,11 @@ Blosc compresses a buffer in independent blocks and records where each starts, s
 of one element live in one block. numcodecs 0.16 no longer exposes ``blosc_getitem``; this
 module gets the same effect from ``numcodecs.blosc.decompress``: each needed block is copied
 into a frame of its own (the original header with ``nbytes`` and ``cbytes`` for that one
-block, then its start offset) and decompressed whole. Block order, split streams, shuffle
-and the leftover last block are all Blosc's business: the one-block frame keeps the flags,
-type size and block size of the original, so Blosc takes the same decisions as for the
-full frame.
+block, then its start offset) and decompressed whole. The one-block frame keeps the flags,
+type size and block size of the original, so Blosc unshuffles and splits it as it would in
+the full frame; a short last block, which Blosc never splits into streams, gets its own size
+as block size and the "not split" flag (0x10). Tested against whole-frame decoding for
+every compressor, shuffle and type size in ``tests/codecs/test_blosc_parts.py``.
 
 Frame layout (c-blosc 1.x, ``README_HEADER.rst``): a 16-byte header ``version, versionlz,
 flags, typesize`` (uint8) and ``nbytes, blocksize, cbytes`` (int32 LE), then (unless the
