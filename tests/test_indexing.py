@@ -392,3 +392,23 @@ def test_failed_write_in_the_middle_leaves_the_store_unchanged() -> None:
     with pytest.raises(zarr.BoundsCheckError):
         z.set_coordinate_selection(([0, 1, 2], [0, 1, 99]), 5)
     assert dict(z.store.items()) == before
+
+
+@pytest.mark.parametrize(
+    "index",
+    [(0, 0), (6, 4), (-1, -1), (3, -5), (np.int64(2), np.uint8(3))],
+    ids=["first", "last", "negative", "mixed", "numpy-integers"],
+)
+def test_integer_tuples_read_one_element_as_numpy(index: tuple) -> None:
+    """``z[i, j]`` takes a shortcut past the indexers (``point_projection``): same result as NumPy."""
+    a = np.arange(35, dtype="i2").reshape(7, 5)
+    z = zarr.array(a, chunks=(3, 2))
+    got = z[index]
+    assert got == a[index] and type(got) is type(a[index])
+
+
+@pytest.mark.parametrize("index", [(7, 0), (0, -6)], ids=["past-end", "before-start"])
+def test_integer_tuples_out_of_bounds(index: tuple) -> None:
+    z = zarr.zeros((7, 5), chunks=(3, 2), dtype="i2")
+    with pytest.raises(IndexError, match="out of bounds"):
+        z[index]

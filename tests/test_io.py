@@ -427,3 +427,33 @@ def test_lazy_source_is_copied_chunk_by_chunk() -> None:
     z2[...] = z1
     np.testing.assert_array_equal(z2[...], a)
     assert len(reads) == z2.nchunks
+
+
+@pytest.mark.parametrize("where", ["first", "last", "middle"])
+def test_chunks_whose_first_line_is_fill_are_still_stored(where: str) -> None:
+    """is_fill_only probes a chunk's first line before scanning it all: data elsewhere counts."""
+    a = np.zeros((8, 80), dtype="i4")
+    a[{"first": 0, "last": 7, "middle": 4}[where], {"first": 70, "last": 79, "middle": 40}[where]] = 1
+    z = zarr.zeros((8, 80), chunks=(8, 80), dtype="i4")
+    z[...] = a
+    assert "0.0" in z.store
+    np.testing.assert_array_equal(z[...], a)
+    z[...] = np.zeros((8, 80), dtype="i4")
+    assert "0.0" not in z.store
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("compressor", [None, numcodecs.Blosc()], ids=["raw", "blosc"])
+def test_writes_from_views_and_reads_through_the_scratch_buffer(order: str, compressor: Any) -> None:
+    """Chunks cut from a strided value are gathered into a reused per-thread buffer before
+    encoding; reads of chunks whose region of out is strided decode into one: neither may leak
+    one chunk's data into another."""
+    big = np.arange(40 * 60, dtype="i8").reshape(40, 60)
+    value = big[::2, ::3]  # strided: no chunk of it is contiguous
+    z = zarr.full(value.shape, -1, chunks=(5, 4), dtype="i8", order=order, compressor=compressor)
+    z[...] = value
+    np.testing.assert_array_equal(z[...], value)
+    np.testing.assert_array_equal(z[3:17, 1:19], value[3:17, 1:19])
+    out = np.zeros((20, 20), dtype="i8").T  # an F-ordered out: every region is strided for C chunks
+    z.get_basic_selection(Ellipsis, out=out)
+    np.testing.assert_array_equal(out, value)

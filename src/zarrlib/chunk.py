@@ -35,10 +35,15 @@ def decode_chunk(codec: ChunkCodec, raw: bytes, key: str) -> np.ndarray:
         raise ChunkDecodeError(f"chunk {key!r} could not be decoded: {type(e).__name__}: {e}") from e
 
 
-def decode_chunk_into(codec: ChunkCodec, raw: bytes, key: str, out: np.ndarray) -> None:
-    """Decode one chunk straight into ``out`` (contiguous, exactly the chunk's shape)."""
+def decode_chunk_into(codec: ChunkCodec, raw: bytes, key: str, out: np.ndarray, selection: Any = None) -> None:
+    """Decode one chunk straight into ``out`` (contiguous, exactly the chunk's shape). With a
+    basic ``selection`` (codecs with ``decodes_parts``), only the elements it selects are sure
+    to be decoded; the rest of ``out`` may keep what it held."""
     try:
-        codec.decode_into(raw, out)
+        if selection is None:
+            codec.decode_into(raw, out)
+        else:
+            codec.decode_into(raw, out, selection)  # type: ignore[call-arg]
     except Exception as e:
         raise ChunkDecodeError(f"chunk {key!r} could not be decoded: {type(e).__name__}: {e}") from e
 
@@ -56,14 +61,27 @@ def fill_chunk(codec: ChunkCodec, fill_value: Any) -> np.ndarray:
     return np.full(codec.chunk_shape, fill_value, dtype=codec.dtype, order=codec.order)
 
 
+#: Elements of a chunk's first line compared before the whole chunk (most chunks that hold
+#: data show it there, which spares a full scan and its chunk-sized temporary).
+PROBE_ITEMS = 64
+
+
 def is_fill_only(chunk: np.ndarray, fill_value: Any) -> bool:
     """True when every element equals the fill value (NaN matches NaN), so the chunk need not be stored."""
     if fill_value is None:
         return False
+    if chunk.ndim and chunk.size > PROBE_ITEMS:
+        probe = chunk[(0,) * (chunk.ndim - 1)][:PROBE_ITEMS]
+        if not _all_fill(probe, fill_value):
+            return False
+    return _all_fill(chunk, fill_value)
+
+
+def _all_fill(chunk: np.ndarray, fill_value: Any) -> bool:
     if chunk.dtype.hasobject:
         return bool(np.all(chunk == fill_value))
     if chunk.dtype.kind == "c" and np.isnan(fill_value):  # compare the parts: nan+1j is not nan+5j
-        return is_fill_only(chunk.real, fill_value.real) and is_fill_only(chunk.imag, fill_value.imag)
+        return _all_fill(chunk.real, fill_value.real) and _all_fill(chunk.imag, fill_value.imag)
     if chunk.dtype.kind == "f" and np.isnan(fill_value):
         return bool(np.all(np.isnan(chunk)))
     if chunk.dtype.kind in "mM" and np.isnat(fill_value):  # NaT != NaT, like NaN

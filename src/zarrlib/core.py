@@ -25,6 +25,7 @@ from .indexing import (
     CoordinateIndexer,
     MaskIndexer,
     OrthogonalIndexer,
+    point_projection,
     route_selection,
 )
 from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, ArrayMetadataV2
@@ -339,6 +340,11 @@ class Array:
 
     # -- reading ----------------------------------------------------------------------------
     def __getitem__(self, selection: Any) -> Any:
+        point = point_projection(selection, self.shape, self._grid_chunks)
+        if point is not None:  # z[i, j]: one element, the most frequent call of all
+            out = np.empty((), dtype=self.dtype)
+            io.read(self._access(), [point], out)
+            return out[()]
         kind = route_selection(selection, self.shape)
         if kind == "basic":
             return self.get_basic_selection(selection)

@@ -377,6 +377,25 @@ class BlockIndexer(_ProductIndexer):
         super().__init__(dims, chunks)
 
 
+def point_projection(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> ChunkProjection | None:
+    """The one projection of a selection of one integer per axis (``z[i, j]``), made without
+    the per-dimension indexers (their cost is most of such a read's); None for any other selection."""
+    if type(selection) is not tuple:
+        selection = (selection,)
+    if not shape or len(selection) != len(shape):
+        return None
+    coords, within, complete = [], [], True
+    for axis, (index, n, c) in enumerate(zip(selection, shape, chunks, strict=True)):
+        if type(index) is not int and not _is_integer(index):
+            return None
+        index = _normalize_integer(index, n, axis)
+        chunk = index // c
+        coords.append(chunk)
+        within.append(index - chunk * c)
+        complete = complete and min(c, n - chunk * c) == 1
+    return ChunkProjection(tuple(coords), tuple(within), (), complete)
+
+
 def is_basic_selection(selection: Any) -> bool:
     items = selection if isinstance(selection, tuple) else (selection,)
     return all(_is_integer(s) or isinstance(s, slice) or s is Ellipsis for s in items)

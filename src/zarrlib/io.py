@@ -65,6 +65,28 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+_local = threading.local()
+#: Chunk buffers up to this size are kept per thread and reused (bigger ones are allocated each time).
+SCRATCH_LIMIT = 64 * 2**20
+
+
+def _scratch(use: str, codec: ChunkCodec) -> np.ndarray:
+    """This thread's reusable buffer of one chunk for ``use`` ('read' or 'write'): decoding or
+    gathering into it allocates nothing per chunk (a fresh chunk-sized allocation costs page
+    faults each time malloc has handed the last one back to the OS)."""
+    layout = (codec.chunk_shape, codec.dtype, codec.order)
+    held = getattr(_local, use, None)
+    if held is not None and held[0] == layout:
+        return held[1]
+    nbytes = math.prod(codec.chunk_shape) * codec.dtype.itemsize
+    if nbytes > SCRATCH_LIMIT:
+        return np.empty(codec.chunk_shape, dtype=codec.dtype, order=codec.order)
+    buf = held[2] if held is not None and held[2].nbytes >= nbytes else np.empty(nbytes, dtype=np.uint8)
+    chunk = buf[:nbytes].view(codec.dtype).reshape(codec.chunk_shape, order=codec.order)
+    setattr(_local, use, (layout, chunk, buf))
+    return chunk
+
+
 def _run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     """Apply ``fn`` to every item, in parallel batches when there is more than one item."""
     if len(items) <= 1 or _num_workers <= 1 or threading.current_thread().name.startswith("zarrlib-io"):
@@ -133,21 +155,36 @@ def read(
         _read_partial(access, [p for p in projections if not p.is_complete], out, squeeze_axes, fill)
         projections = [p for p in projections if p.is_complete]
 
-    def read_one(p: ChunkProjection, raw: bytes | None) -> None:
+    # chunks of a fixed-size dtype are decoded into memory we own: straight into out where a
+    # chunk's region of out is contiguous, else into a reused per-thread buffer
+    into = codec.decodes_into and not codec.dtype.hasobject
+    into_out = into and out.dtype == codec.dtype  # (assignment into out would cast otherwise)
+    parts = getattr(codec, "decodes_parts", False)
+
+    def read_one(p: ChunkProjection, key: str, raw: bytes | None) -> None:
         if raw is None:
             out[p.out_selection] = fill
             return
-        key = access.chunk_key(p.chunk_coords)
-        # decoding straight into out needs out's dtype to be the chunk's (else assignment casts)
-        if p.is_complete and codec.decodes_into and out.dtype == codec.dtype and _selects_view(p.out_selection):
-            region = out[p.out_selection]
-            if out.ndim == 0:  # out[()] is a copied scalar, not a view
-                region = out[...]
-            contiguous = region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous
-            if contiguous and region.shape == codec.chunk_shape:
+        region = None  # the chunk's whole region of out, when it is a view of the chunk's shape
+        if p.is_complete and into and _selects_view(p.out_selection):
+            region = out[p.out_selection] if out.ndim else out[...]  # (out[()] is a copied scalar)
+            if region.shape != codec.chunk_shape:
+                region = None
+            elif into_out and (region.flags.c_contiguous if codec.order == "C" else region.flags.f_contiguous):
                 decode_chunk_into(codec, raw, key, region)
                 return
-        piece = decode_chunk(codec, raw, key)[p.chunk_selection]
+        if into:
+            chunk = _scratch("read", codec)
+            if parts and not p.is_complete and _selects_view(p.chunk_selection):
+                decode_chunk_into(codec, raw, key, chunk, p.chunk_selection)
+            else:
+                decode_chunk_into(codec, raw, key, chunk)
+            if region is not None:
+                region[...] = chunk
+                return
+        else:
+            chunk = decode_chunk(codec, raw, key)
+        piece = chunk[p.chunk_selection]
         if squeeze_axes:
             piece = piece.squeeze(axis=squeeze_axes)
         out[p.out_selection] = piece
@@ -155,11 +192,16 @@ def read(
     if access.store.prefers_batch and len(projections) > 1:
         for start in range(0, len(projections), BATCH_SIZE):
             batch = projections[start : start + BATCH_SIZE]
-            found = access.store.get_many([access.chunk_key(p.chunk_coords) for p in batch])
-            pairs = [(p, found.get(access.chunk_key(p.chunk_coords))) for p in batch]
-            _run_all(lambda pr: read_one(*pr), pairs)
+            keys = [access.chunk_key(p.chunk_coords) for p in batch]
+            found = access.store.get_many(keys)
+            _run_all(lambda item: read_one(*item), [(p, k, found.get(k)) for p, k in zip(batch, keys, strict=True)])
     else:
-        _run_all(lambda p: read_one(p, access.fetch(access.chunk_key(p.chunk_coords))), projections)
+
+        def fetch_read(p: ChunkProjection) -> None:
+            key = access.chunk_key(p.chunk_coords)
+            read_one(p, key, access.fetch(key))
+
+        _run_all(fetch_read, projections)
 
 
 def _read_partial(
@@ -249,13 +291,19 @@ def write(
             return codec.write_partial(fetch(key), key, p.chunk_selection, piece_for(p))
         piece = piece_for(p)
         if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:
-            chunk = piece
-        else:
-            existing = None
-            if not p.is_complete:
-                raw = fetch(key)
-                existing = None if raw is None else decode_chunk(codec, raw, key)
-            chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
+            if not access.write_empty_chunks and is_fill_only(piece, access.fill_value):
+                return None
+            contiguous = piece.flags.c_contiguous if codec.order == "C" else piece.flags.f_contiguous
+            if contiguous or codec.dtype.hasobject or getattr(codec, "copies_to_bytes", False):
+                return encode_chunk(codec, piece)  # (at most one copy, into the bytes)
+            chunk = _scratch("write", codec)  # a view of the value: gather it into our buffer
+            np.copyto(chunk, piece)
+            return encode_chunk(codec, chunk)
+        existing = None
+        if not p.is_complete:
+            raw = fetch(key)
+            existing = None if raw is None else decode_chunk(codec, raw, key)
+        chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
         if not access.write_empty_chunks and is_fill_only(chunk, access.fill_value):
             return None
         return encode_chunk(codec, chunk)

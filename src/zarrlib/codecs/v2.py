@@ -12,6 +12,7 @@ from numcodecs.abc import Codec
 from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray
 
 from ..metadata.v2 import ArrayMetadataV2
+from . import blosc_parts
 from .registry import build_codec
 
 
@@ -34,6 +35,10 @@ class V2ChunkCodec:
         self.chunk_nitems = math.prod(chunk_shape)
         #: The compressor can decode straight into the caller's buffer.
         self.decodes_into = compressor is not None and not filters and not dtype.hasobject
+        #: ``decode_into`` takes a selection and decodes only the Blosc blocks it touches.
+        self.decodes_parts = self.decodes_into and isinstance(compressor, numcodecs.Blosc)
+        #: The stored bytes are the array's bytes: encoding is one copy into a bytes object.
+        self.copies_to_bytes = compressor is None and not filters and not dtype.hasobject
 
     @classmethod
     def from_metadata(cls, meta: ArrayMetadataV2, *, allow_pickle: bool = False) -> V2ChunkCodec:
@@ -64,8 +69,11 @@ class V2ChunkCodec:
             )
         return arr.reshape(self.chunk_shape, order=self.order)
 
-    def decode_into(self, raw: bytes, out: np.ndarray) -> None:
-        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype."""
+    def decode_into(self, raw: bytes, out: np.ndarray, selection: tuple | None = None) -> None:
+        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype. Given
+        a basic ``selection`` (integers and positive-step slices), a Blosc chunk may have only
+        the blocks holding the selected elements decoded; the rest of ``out`` is left as it was."""
+        flat = out.reshape(-1, order=self.order).view(np.uint8)
         if isinstance(self.compressor, numcodecs.Blosc):
             # Blosc writes what the header says; a short chunk would leave stale bytes in out
             expected = _blosc_nbytes(raw)
@@ -73,12 +81,39 @@ class V2ChunkCodec:
                 raise ValueError(
                     f"decoded to {expected} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
                 )
-        self.compressor.decode(raw, out=out.reshape(-1, order=self.order).view(np.uint8))
+            if selection is not None:
+                start, stop = self._byte_span(selection)
+                if blosc_parts.decode_range_into(raw, flat, start, stop):
+                    return
+            numcodecs.blosc.decompress(raw, flat)  # (what Blosc.decode calls, one Python layer less)
+            return
+        self.compressor.decode(raw, out=flat)
+
+    def _byte_span(self, selection: tuple) -> tuple[int, int]:
+        """The [start, stop) of the chunk's bytes that hold every element of ``selection``."""
+        shape = self.chunk_shape
+        axes = range(len(shape)) if self.order == "F" else range(len(shape) - 1, -1, -1)
+        first = last = 0
+        stride = self.dtype.itemsize
+        for axis in axes:
+            sel = selection[axis]
+            if isinstance(sel, slice):
+                lo, hi, step = sel.indices(shape[axis])
+                n = max(0, -(-(hi - lo) // step))
+                if n == 0:
+                    return 0, 0
+                first, last = first + lo * stride, last + (lo + (n - 1) * step) * stride
+            else:
+                first, last = first + sel * stride, last + sel * stride
+            stride *= shape[axis]
+        return first, last + self.dtype.itemsize
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """An ndarray of the chunk shape -> the bytes to store."""
         # filters get the chunk in its shape, as zarr-python passes it: JSON, MsgPack and Pickle
         # store the shape, so a flattened chunk would encode to different bytes
+        if self.copies_to_bytes:
+            return np.asarray(chunk).tobytes(order=self.order)  # one copy, from any layout
         data: Any = np.asarray(chunk, order=self.order)  # copies only if not yet in that order
         if self.dtype.hasobject and not data.flags.writeable:
             data = data.copy(order="K")  # numcodecs' VLen codecs take writable memoryviews only

@@ -7,6 +7,7 @@ store's root, whatever the backend. Stores that can do better than one request p
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from ..errors import InvalidKeyError, ReadOnlyError
 
 MAX_SEGMENT_LENGTH = 255
+_CONTROL = re.compile("[\x00-\x1f]")
 
 
 def validate_key(key: str) -> str:
@@ -28,7 +30,7 @@ def validate_key(key: str) -> str:
         raise InvalidKeyError("store key must not be empty")
     if "\\" in key:
         raise InvalidKeyError(f"store key {key!r} contains a backslash")
-    if any(ord(c) < 32 for c in key):
+    if _CONTROL.search(key):
         raise InvalidKeyError(f"store key {key!r} contains a NUL or control character")
     if key.startswith("/"):
         raise InvalidKeyError(f"store key {key!r} is absolute (starts with '/')")

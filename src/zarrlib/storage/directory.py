@@ -62,20 +62,24 @@ class DirectoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         target = self._file(key)
         directory, name = os.path.split(target)
-        if os.path.isdir(target):
-            raise KeyError(f"cannot write {key!r}: a directory of that name exists in {self.path}")
-        os.makedirs(directory, exist_ok=True)
         temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
         try:
-            with open(temp, "wb") as f:
+            f = open(temp, "wb")
+        except FileNotFoundError:  # the first key below a new directory (not stat-ed per write)
+            os.makedirs(directory, exist_ok=True)
+            f = open(temp, "wb")
+        try:
+            with f:
                 f.write(value)
                 if self.fsync:
                     f.flush()
                     os.fsync(f.fileno())
             os.replace(temp, target)
-        except BaseException:
+        except BaseException as e:
             if os.path.exists(temp):
                 os.remove(temp)
+            if isinstance(e, IsADirectoryError):
+                raise KeyError(f"cannot write {key!r}: a directory of that name exists in {self.path}") from None
             raise
         if self.fsync:
             _fsync_dir(directory)
