@@ -73,8 +73,9 @@ from .convenience import (
     save_group,
     tree,
 )
-from .errors import CopyError, PathNotFoundError
+from .errors import CopyError, CorruptStoreError, PathNotFoundError
 from .hierarchy import Group, group, open_group
+from .repair import RepairReport, repair, verify
 from .storage import LRUStoreCache, SQLiteStore, ZipStore
 
 __version__ = "0.1.0"
@@ -82,9 +83,11 @@ __version__ = "0.1.0"
 __all__ = [
     # groups, stores, consolidated metadata and copying
     "CopyError",
+    "CorruptStoreError",
     "Group",
     "LRUStoreCache",
     "PathNotFoundError",
+    "RepairReport",
     "SQLiteStore",
     "ZipStore",
     "consolidate_metadata",
@@ -97,11 +100,13 @@ __all__ = [
     "load",
     "open",
     "open_consolidated",
+    "repair",
     "open_group",
     "save",
     "save_array",
     "save_group",
     "tree",
+    "verify",
     "BZ2",
     "JSON",
     "LZ4",

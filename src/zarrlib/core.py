@@ -60,6 +60,7 @@ class Array:
         cache_attrs: bool = True,
         write_empty_chunks: bool = False,
         allow_pickle: bool = False,
+        _metadata: ArrayMetadataV2 | ArrayMetadataV3 | None = None,
     ) -> None:
         self._store = normalize_store(store, mode="r" if read_only else "a")
         self._chunk_store = None if chunk_store is None else normalize_store(chunk_store)
@@ -69,7 +70,10 @@ class Array:
         self._cache_metadata = cache_metadata
         self._write_empty_chunks = write_empty_chunks
         self._allow_pickle = allow_pickle
-        self._load_metadata()
+        if _metadata is None:
+            self._load_metadata()
+        else:  # creation with data: the chunks are written before the metadata (see ``creation.array``)
+            self._set_metadata(_metadata)
         self._attrs = Attributes(
             self._store,
             join_path(self._path, ATTRS_KEY),
@@ -132,6 +136,22 @@ class Array:
     def _write_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> None:
         self._store[join_path(self._path, self._metadata_key)] = meta.to_json()
         self._set_metadata(meta)
+
+    @contextlib.contextmanager
+    def _staged_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> Iterator[None]:
+        """Do chunk I/O under ``meta`` before it is stored, then store it: the metadata document
+        is the commit point, so a reader (or a crash) sees the old array or the new one, whole."""
+        old, cached = self._meta, self._cache_metadata
+        self._set_metadata(meta)
+        self._cache_metadata = True  # the store still holds the old document until the block ends
+        try:
+            yield
+        except BaseException:
+            self._set_metadata(old)
+            raise
+        finally:
+            self._cache_metadata = cached
+        self._write_metadata(meta)
 
     @property
     def _metadata_key(self) -> str:
@@ -305,25 +325,39 @@ class Array:
         n = max(self.ndim, 1)
         return re.compile(r"\d+" + (sep + r"\d+") * (n - 1) + r"\Z")
 
-    def _stored_chunk_keys(self) -> list[str]:
-        """Keys of the chunks present in the store that lie inside the current shape."""
+    def _stored_chunks(self) -> list[tuple[str, tuple[int, ...]]]:
+        """(key, grid coordinates) of every chunk in the store, inside the shape or not."""
         store = self._chunk_store if self._chunk_store is not None else self._store
-        if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
-            prefix = join_path(self._path, "")
-            grid = tuple(-(-s // c) for s, c in zip(self.shape, self._grid_chunks, strict=True))
-            found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
-            return [k for k, c in found if c is not None and all(i < g for i, g in zip(c, grid, strict=True))]
         prefix = join_path(self._path, "")
+        if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
+            found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
+            return [(k, tuple(c)) for k, c in found if c is not None]
         pattern = self._chunk_key_pattern()
-        grid = self.cdata_shape
-        keys = []
+        chunks = []
         for key in store.list_prefix(self._path):
             rel = key[len(prefix) :]
             if pattern.match(rel):
-                coords = [int(c) for c in re.split(r"[./]", rel)] if self.ndim else []
-                if all(c < g for c, g in zip(coords, grid, strict=True)):
-                    keys.append(key)
-        return keys
+                chunks.append((key, tuple(int(c) for c in re.split(r"[./]", rel)) if self.ndim else ()))
+        return chunks
+
+    def _grid_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Stored chunks (shards when sharded) along each axis of an array of ``shape``."""
+        return tuple(-(-s // c) for s, c in zip(shape, self._grid_chunks, strict=True))
+
+    def _stored_chunk_keys(self) -> list[str]:
+        """Keys of the chunks present in the store that lie inside the current shape."""
+        grid = self._grid_shape(self.shape)
+        return [k for k, c in self._stored_chunks() if _inside(c, grid)]
+
+    def _delete_orphans(self, stored: list[tuple[str, tuple[int, ...]]]) -> None:
+        """Delete stored chunks wholly outside the current shape. Readers never see them, but
+        an append or resize interrupted before its metadata was written can leave some, and
+        growing the array over them would show their stale data instead of the fill value."""
+        grid = self._grid_shape(self._meta.shape)
+        orphans = [k for k, c in stored if not _inside(c, grid)]
+        if orphans:
+            store = self._chunk_store if self._chunk_store is not None else self._store
+            store.delete_many(orphans)
 
     def _access(self) -> io.ChunkAccess:
         meta = self.metadata
@@ -497,30 +531,39 @@ class Array:
             raise ValueError(f"array {self.name!r}: new shape {shape} must have {self.ndim} non-negative dimensions")
         with self._lock(self._metadata_key):
             self._load_metadata()
-            old_keys = self._stored_chunk_keys()
+            stored = self._stored_chunks()
+            self._delete_orphans(stored)  # before the new shape could expose them
             self._write_metadata(self._meta.with_shape(new_shape))
-            keep = set(self._stored_chunk_keys())
-            store = self._chunk_store if self._chunk_store is not None else self._store
-            store.delete_many([k for k in old_keys if k not in keep])
+            self._delete_orphans(stored)  # chunks the new shape cut off, only now that it is stored
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
-        """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape."""
+        """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape.
+
+        The new chunks are written first and the grown metadata last, so a reader (or a crash
+        part-way) sees the array before the append or after it, never a grown array whose new
+        part is still missing.
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"array {self.name!r} is read-only")
         if not _is_lazy_array(data):
             data = np.asanyarray(data)
-        old = self.shape
         if axis < -self.ndim or axis >= self.ndim:
             raise ValueError(f"array {self.name!r}: axis {axis} is out of range for {self.ndim} dimensions")
         axis %= self.ndim
-        if len(data.shape) != self.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(data.shape, old, strict=True)) if i != axis
-        ):
-            raise ValueError(
-                f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
-            )
-        new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
-        self.resize(new)
-        region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
-        self[region] = data
+        with self._lock(self._metadata_key):
+            self._load_metadata()
+            old = self._meta.shape
+            if len(data.shape) != self.ndim or any(
+                a != b for i, (a, b) in enumerate(zip(data.shape, old, strict=True)) if i != axis
+            ):
+                raise ValueError(
+                    f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
+                )
+            new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
+            self._delete_orphans(self._stored_chunks())
+            region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
+            with self._staged_metadata(self._meta.with_shape(new)):
+                self[region] = data
         return new
 
     # -- NumPy interop ----------------------------------------------------------------------
@@ -576,6 +619,10 @@ class _SelectionView:
 
     def __setitem__(self, selection: Any, value: Any) -> None:
         self._set(selection, value)
+
+
+def _inside(coords: tuple[int, ...], grid: tuple[int, ...]) -> bool:
+    return all(c < g for c, g in zip(coords, grid, strict=True))
 
 
 def _is_mask(selection: Any, shape: tuple[int, ...]) -> bool:

@@ -121,6 +121,30 @@ def init_array(
     dimension_separator: str | None = None,
 ) -> None:
     """Write the metadata of a new array into ``store`` (creating parent groups)."""
+    meta = _prepare_array_v2(
+        store, shape, chunks, dtype, compressor, fill_value, order, overwrite, path, chunk_store, filters,
+        object_codec, dimension_separator,
+    )  # fmt: skip
+    store[join_path(normalize_prefix(path), ".zarray")] = meta.to_json()
+
+
+def _prepare_array_v2(
+    store: Store,
+    shape: Any,
+    chunks: Any,
+    dtype: Any,
+    compressor: Any,
+    fill_value: Any,
+    order: str,
+    overwrite: bool,
+    path: str | None,
+    chunk_store: Store | None,
+    filters: list[Any] | None,
+    object_codec: Any,
+    dimension_separator: str | None,
+) -> ArrayMetadataV2:
+    """Validate a new v2 array's metadata and make room for it (clear or check the path,
+    create parent groups); the caller writes the metadata document."""
     path = normalize_prefix(path)
     shape = normalize_shape(shape)
     dtype, object_codec = normalize_dtype(dtype, object_codec)
@@ -147,7 +171,7 @@ def init_array(
         filters=tuple(filter_configs) or None,
         dimension_separator=dimension_separator,
     )
-    encoded = meta.to_json()  # validate everything before touching the store
+    meta.to_json()  # validate everything before touching the store
     if store.read_only:
         raise ReadOnlyError(f"cannot create an array in read-only {store.display_name}")
     if overwrite:
@@ -157,7 +181,7 @@ def init_array(
     else:
         check_vacant(store, path)
     ensure_parent_groups(store, path)
-    store[join_path(path, ".zarray")] = encoded
+    return meta
 
 
 def create(
@@ -208,11 +232,12 @@ def create(
     >>> z.nchunks
     100
     """
+    data = kwargs.pop("_data", _NO_DATA)  # from ``array``: chunks first, metadata last
     if zarr_format == 3:
         return _create_v3(
             shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
             filters, cache_metadata, cache_attrs, read_only, object_codec, dimension_separator, write_empty_chunks,
-            allow_pickle, **kwargs,
+            allow_pickle, data, **kwargs,
         )  # fmt: skip
     if kwargs:
         raise TypeError(f"create() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
@@ -222,32 +247,52 @@ def create(
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     # whoever creates an array with the pickle codec has chosen it
     allow_pickle = allow_pickle or any(_codec_id(c) in UNSAFE_CODEC_IDS for c in [object_codec, *(filters or ())])
-    init_array(
-        store_obj,
-        shape,
-        chunks,
-        dtype,
-        compressor,
-        fill_value,
-        order,
-        overwrite,
-        path,
-        chunk_store_obj,
-        filters,
-        object_codec,
-        dimension_separator,
-    )
-    return Array(
-        store_obj,
+    meta = _prepare_array_v2(
+        store_obj, shape, chunks, dtype, compressor, fill_value, order, overwrite, path, chunk_store_obj, filters,
+        object_codec, dimension_separator,
+    )  # fmt: skip
+    return _open_new(
+        store_obj, path, meta, data, read_only, chunk_store_obj, synchronizer, cache_metadata, cache_attrs,
+        write_empty_chunks, allow_pickle,
+    )  # fmt: skip
+
+
+_NO_DATA = object()
+
+
+def _open_new(
+    store: Store,
+    path: str | None,
+    meta: Any,
+    data: Any,
+    read_only: bool,
+    chunk_store: Store | None,
+    synchronizer: Any,
+    cache_metadata: bool,
+    cache_attrs: bool,
+    write_empty_chunks: bool,
+    allow_pickle: bool,
+) -> Array:
+    """Open a new array whose metadata is not stored yet; write ``data`` (if any), then the
+    metadata. The metadata document is the commit point: until it is written there is no
+    array at ``path``, so a crash while the data is written leaves no half-filled array."""
+    z = Array(
+        store,
         path=path,
         read_only=read_only,
-        chunk_store=chunk_store_obj,
+        chunk_store=chunk_store,
         synchronizer=synchronizer,
-        cache_metadata=cache_metadata,
+        cache_metadata=True,
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
+        _metadata=meta,
     )
+    if data is not _NO_DATA:
+        z[...] = data
+    store[join_path(normalize_prefix(path), z._metadata_key)] = meta.to_json()
+    z._cache_metadata = cache_metadata
+    return z
 
 
 # -- Zarr v3 ---------------------------------------------------------------------------------
@@ -273,6 +318,7 @@ def _create_v3(
     dimension_separator: str | None,
     write_empty_chunks: bool,
     allow_pickle: bool,
+    data: Any = _NO_DATA,
     *,
     shards: Any = None,
     dimension_names: Any = None,
@@ -292,7 +338,7 @@ def _create_v3(
     and ``attributes``.
     """
     from .codecs.v3 import chain_from_user
-    from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, ChunkKeyEncoding, default_fill_value, encode_data_type
+    from .metadata.v3 import ArrayMetadataV3, ChunkKeyEncoding, default_fill_value, encode_data_type
     from .metadata.v3 import native_dtype as v3_native_dtype
 
     store_obj = normalize_store(store)
@@ -385,18 +431,10 @@ def _create_v3(
     else:
         check_vacant(store_obj, path)
     ensure_parent_groups(store_obj, path, zarr_format=3)
-    store_obj[join_path(path, ZARR_JSON)] = encoded
-    return Array(
-        store_obj,
-        path=path,
-        read_only=read_only,
-        chunk_store=chunk_store_obj,
-        synchronizer=synchronizer,
-        cache_metadata=cache_metadata,
-        cache_attrs=cache_attrs,
-        write_empty_chunks=write_empty_chunks,
-        allow_pickle=allow_pickle,
-    )
+    return _open_new(
+        store_obj, path, meta, data, read_only, chunk_store_obj, synchronizer, cache_metadata, cache_attrs,
+        write_empty_chunks, allow_pickle,
+    )  # fmt: skip
 
 
 def empty(shape: Any, **kwargs: Any) -> Array:
@@ -435,9 +473,7 @@ def array(data: Any, **kwargs: Any) -> Array:
     if kwargs.get("chunks") is None and getattr(data, "chunks", None) is not None:
         kwargs["chunks"] = data.chunks
     kwargs.setdefault("chunks", True)
-    z = create(shape=data.shape, **kwargs)
-    z[...] = data
-    return z
+    return create(shape=data.shape, _data=data, **kwargs)
 
 
 def open_array(

@@ -66,3 +66,7 @@ class CodecError(ZarrlibError, ValueError):
 
 class CopyError(ZarrlibError, ValueError):
     """A copy found something in its way in the destination (``if_exists='raise'``)."""
+
+
+class CorruptStoreError(ZarrlibError, ValueError):
+    """A store's container is damaged as a whole (a zip file without its central directory)."""

@@ -163,7 +163,11 @@ def read(
 
 
 def _read_partial(
-    access: ChunkAccess, projections: Sequence[ChunkProjection], out: np.ndarray, squeeze_axes: tuple[int, ...], fill: Any
+    access: ChunkAccess,
+    projections: Sequence[ChunkProjection],
+    out: np.ndarray,
+    squeeze_axes: tuple[int, ...],
+    fill: Any,
 ) -> None:
     """Read parts of stored chunks whose codec fetches byte ranges itself (v3 shards: the
     index, then only the inner chunks the selection needs)."""
