@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,8 @@ class RepairReport:
     Attributes
     ----------
     temp_files
-        Store-relative paths of the temp files found (left by interrupted writes).
+        Store-relative paths of the temp files found (left by interrupted writes), and of
+        temp directories (ending in '/', left by an interrupted ``rmdir``).
     temp_files_removed
         Whether those temp files were deleted.
     arrays, chunks
@@ -78,8 +80,9 @@ class RepairReport:
 
     @property
     def ok(self) -> bool:
-        """Nothing bad left: every document parses, every chunk decodes, no temp file remains."""
-        return not self.bad_chunks and not self.bad_metadata and (self.temp_files_removed or not self.temp_files)
+        """Nothing bad left: every document parses, every chunk decodes or was deleted, no temp file remains."""
+        bad_left = {bad.key for bad in self.bad_chunks} - set(self.deleted)
+        return not bad_left and not self.bad_metadata and (self.temp_files_removed or not self.temp_files)
 
     def __str__(self) -> str:
         lines = [f"checked {self.path or '/'}: {self.arrays} arrays, {self.chunks} stored chunks"]
@@ -178,18 +181,24 @@ def _temp_files(store: Store, path: str) -> list[str]:
         return []
     root = directory._file(path) if path else directory.path
     found = []
-    for dirpath, _dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root):
         rel = os.path.relpath(dirpath, directory.path)
         base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         found.extend(base + name for name in filenames if is_temp_name(name))
+        found.extend(base + name + "/" for name in dirnames if is_temp_name(name))  # an interrupted rmdir
+        dirnames[:] = [d for d in dirnames if not is_temp_name(d)]
     return sorted(found)
 
 
 def _remove_temp_files(store: Store, names: list[str]) -> None:
     directory = _directory_store(store)
     for name in names:
+        path = os.path.join(directory.path, *name.rstrip("/").split("/"))  # type: ignore[union-attr]
         try:
-            os.remove(os.path.join(directory.path, *name.split("/")))  # type: ignore[union-attr]
+            if name.endswith("/"):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
         except FileNotFoundError:  # its writer finished (or another repair got there first)
             pass
 
