@@ -521,7 +521,20 @@ class Array:
     # -- resizing ---------------------------------------------------------------------------
     def resize(self, *shape: Any) -> None:
         """Change the shape. Chunks wholly outside a shrunk shape are deleted from the store
-        after the new metadata is written; data inside is not moved."""
+        after the new metadata is written (a crash in between leaves only invisible chunks);
+        stray chunks outside the old shape are deleted before a grown shape could expose
+        them. Data inside is not moved.
+
+        Examples
+        --------
+        >>> import zarrlib as zarr
+        >>> z = zarr.zeros((10,), chunks=(5,), dtype="i4")
+        >>> z[:] = 1
+        >>> z.resize(5)
+        >>> z.resize(10)
+        >>> z[:].tolist()
+        [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if self.read_only:

@@ -244,3 +244,12 @@ def test_cli_verify_runs_as_a_module(tmp_path):
     store["a/0"] = b""
     result = subprocess.run([sys.executable, "-m", "zarrlib", "verify", store.path], capture_output=True, text=True)
     assert result.returncode == 1 and "a/0" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["zarrlib.repair", "zarrlib.core"])
+def test_docstring_examples(module, tmp_path):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
