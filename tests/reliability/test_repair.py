@@ -253,3 +253,12 @@ def test_docstring_examples(module, tmp_path):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_cli_verify_zip_checks_only(tmp_path, capsys):
+    path = str(tmp_path / "data.zip")
+    with zarr.ZipStore(path, mode="w") as store:
+        zarr.array(np.arange(10), chunks=5, store=store, path="a")
+    assert main(["verify", path, "--repair"]) == 0
+    captured = capsys.readouterr()
+    assert "checking only" in captured.err and "1 arrays, 2 stored chunks" in captured.out
