@@ -245,10 +245,10 @@ def test_kill9_leaves_old_or_new_never_a_mix(workload, kind, tmp_path, zygote, c
         )
         kills += 1
         crash_stats["kills"] += 1
-        s = crash_writer.last_round_begun(directory)
-        check_store(kind, directory, [model.after(s - 1), model.after(s)], crash_stats, codecs)
+        s = crash_writer.last_round_begun(directory)  # -1: killed before it began round 0
+        check_store(kind, directory, [model.after(max(s - 1, -1)), model.after(s)], crash_stats, codecs)
     # a fresh writer process finishes the round in progress and two more; nothing was lost
-    s = crash_writer.last_round_begun(directory)
+    s = max(crash_writer.last_round_begun(directory), 0)
     done = subprocess.run(
         [sys.executable, os.path.join(HERE, "crash_writer.py"), "run", workload, kind, directory, str(s + 3)],
         capture_output=True,
