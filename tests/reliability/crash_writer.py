@@ -187,6 +187,7 @@ def zygote() -> None:
             code = 0
             try:
                 log = os.open(os.path.join(directory, "writer.log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+                os.dup2(log, 1)  # stdout is the zygote's channel to the test: keep writers off it
                 os.dup2(log, 2)
                 write(workload, kind, directory, int(rounds))
             except BaseException:
