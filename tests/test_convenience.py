@@ -208,12 +208,12 @@ def test_tree_function():
     assert repr(zarr.tree(g)) == "/\n └── a\n     └── b (2,) uint8"
 
 
-def test_consolidating_a_v3_hierarchy_is_refused_clearly():
+def test_consolidating_a_v3_hierarchy_writes_no_zmetadata():
     store = MemoryStore()
     zarr.group(store=store, zarr_format=3).zeros("x", shape=(2,))
-    with pytest.raises(NotImplementedError, match="v3 consolidated metadata"):
-        zarr.consolidate_metadata(store)
+    zarr.consolidate_metadata(store)
     assert ".zmetadata" not in store
+    assert list(json.loads(store["zarr.json"])["consolidated_metadata"]["metadata"]) == ["x"]
 
 
 # -- the docstring examples of the hierarchy modules run as written ----------------------------------
@@ -235,3 +235,20 @@ def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("how", ["save-one", "save-many", "save_group", "save_array"])
+def test_save_takes_zarr_format_as_the_format_not_an_array(tmp_path, how):
+    path = str(tmp_path / "s")
+    data = np.arange(3)
+    {
+        "save-one": lambda: zarr.save(path, data, zarr_format=3),
+        "save-many": lambda: zarr.save(path, data, b=data, zarr_format=3),
+        "save_group": lambda: zarr.save_group(path, data, zarr_format=3),
+        "save_array": lambda: zarr.save_array(path, data, zarr_format=3),
+    }[how]()
+    node = zarr.open(path, mode="r")
+    assert node.zarr_format == 3
+    if isinstance(node, zarr.Group):
+        assert "zarr_format" not in node and all(node[k].zarr_format == 3 for k in node)
+    np.testing.assert_array_equal(zarr.load(path) if how.endswith(("one", "array")) else zarr.load(path)["arr_0"], data)

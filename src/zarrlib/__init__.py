@@ -46,6 +46,7 @@ from .creation import (
 from .errors import (
     ArrayNotFoundError,
     BoundsCheckError,
+    ChunkAlignmentError,
     ChunkDecodeError,
     ContainsArrayError,
     ContainsGroupError,
@@ -73,22 +74,46 @@ from .convenience import (
     save_group,
     tree,
 )
-from .errors import CopyError, CorruptStoreError, PathNotFoundError
+from .errors import CopyError, CorruptStoreError, PathNotFoundError, StoreError
 from .hierarchy import Group, group, open_group
 from .repair import RepairReport, repair, verify
-from .storage import LRUStoreCache, SQLiteStore, ZipStore
+from .storage import FSStore, LRUStoreCache, SQLiteStore, ZipStore
 
 __version__ = "0.1.0"
 
+# Dask integration (the ``dask`` extra), imported on first use so that ``import zarrlib``
+# never imports dask.
+_DASK_NAMES = ("from_dask", "to_dask", "write_dask")
+
+
+def __getattr__(name: str) -> object:
+    if name in _DASK_NAMES:
+        from .integrations import dask as _dask
+
+        return getattr(_dask, name)
+    raise AttributeError(f"module 'zarrlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_DASK_NAMES])
+
+
 __all__ = [
+    # dask integration (lazy)
+    "ChunkAlignmentError",
+    "from_dask",
+    "to_dask",
+    "write_dask",
     # groups, stores, consolidated metadata and copying
     "CopyError",
     "CorruptStoreError",
+    "FSStore",
     "Group",
     "LRUStoreCache",
     "PathNotFoundError",
     "RepairReport",
     "SQLiteStore",
+    "StoreError",
     "ZipStore",
     "consolidate_metadata",
     "convenience",

@@ -18,14 +18,14 @@ import numpy as np
 
 from . import creation
 from .core import Array
-from .errors import CopyError, PathNotFoundError
-from .hierarchy import Group, open_group
+from .errors import ContainsArrayError, CopyError, PathNotFoundError
+from .hierarchy import RESERVED_NAMES, Group, consolidated_view, open_group
 from .metadata.consolidated import ConsolidatedMetadataV2, is_metadata_key
 from .metadata.v2 import CONSOLIDATED_KEY
-from .metadata.v3 import ZARR_JSON
+from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, GroupMetadataV3, consolidate, parse_node
 from .nodes import contains_array, contains_group, join_path
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
-from .storage.consolidated import ConsolidatedMetadataStore
+from .storage.consolidated import ConsolidatedMetadataStore, ConsolidatedV3Store
 from .tree import TreeView, is_array_like
 
 #: Most bytes of array data held in memory at once while copying an array.
@@ -36,11 +36,19 @@ IF_EXISTS = ("raise", "replace", "skip", "skip_initialized")
 
 
 # -- opening whatever is there -----------------------------------------------------------------
-def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, **kwargs: Any) -> Array | Group:
+def open(
+    store: StoreLike = None,
+    mode: str = "a",
+    *,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array | Group:
     """Open the array or group at ``path`` in ``store``, or create one if the mode allows.
 
     With ``shape`` among the keywords a new node is an array (``open_array``), else a group
-    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x).
+    (``open_group``). Modes as ``open_array``: r, r+, a, w, w- (x). ``store`` may be a URL
+    (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options`` to open it with.
 
     Examples
     --------
@@ -49,18 +57,26 @@ def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, *
     >>> type(zarr.open("data.zarr", mode="r")).__name__
     'Array'
     """
-    store_obj = None if store is None else normalize_store(store, mode=mode)
+    if store is None and storage_options is None:
+        store_obj = None
+    else:
+        store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     path = normalize_prefix(path)
+    use_consolidated = kwargs.pop("use_consolidated", None)
     if store_obj is not None and mode not in ("w", "w-", "x"):
+        view = None if use_consolidated is False else consolidated_view(store_obj, path, metadata_read_only=False)
+        if view is not None:  # a v3 group with consolidated metadata: opened from it, as open_group does
+            kwargs["chunk_store"] = kwargs.get("chunk_store") or store_obj
+            return open_group(view, mode=mode, path=path, use_consolidated=False, **kwargs)
         if contains_array(store_obj, path):
             return creation.open_array(store_obj, mode=mode, path=path, **kwargs)
         if contains_group(store_obj, path):
-            return open_group(store_obj, mode=mode, path=path, **kwargs)
+            return open_group(store_obj, mode=mode, path=path, use_consolidated=use_consolidated, **kwargs)
         if mode in ("r", "r+"):
             raise PathNotFoundError(f"nothing (no array or group) at path {'/' + path!r} in {store_obj.display_name}")
     if "shape" in kwargs:
         return creation.open_array(store_obj, mode=mode, path=path, **kwargs)
-    return open_group(store_obj, mode=mode, path=path, **kwargs)
+    return open_group(store_obj, mode=mode, path=path, use_consolidated=use_consolidated, **kwargs)
 
 
 def tree(grp: Any, expand: bool = False, level: int | None = None) -> TreeView:
@@ -78,13 +94,14 @@ def save_array(store: StoreLike, arr: Any, **kwargs: Any) -> None:
         _close_if_opened_here(store_obj, store)
 
 
-def save_group(store: StoreLike, *args: Any, **kwargs: Any) -> None:
-    """Store arrays in a new root group: positional ones as ``arr_0``, ``arr_1``, ..., others by keyword."""
+def save_group(store: StoreLike, *args: Any, zarr_format: int | None = None, **kwargs: Any) -> None:
+    """Store arrays in a new root group: positional ones as ``arr_0``, ``arr_1``, ..., others by
+    keyword (``zarr_format`` is the format, 2 by default, as in zarr-python 3)."""
     if not args and not kwargs:
         raise ValueError("save_group needs at least one array")
     store_obj = normalize_store(store, mode="w")
     try:
-        g = open_group(store_obj, mode="w")
+        g = open_group(store_obj, mode="w", zarr_format=zarr_format)
         for i, arr in enumerate(args):
             g.array(f"arr_{i}", arr)
         for name, arr in kwargs.items():
@@ -99,12 +116,12 @@ def _close_if_opened_here(store_obj: Store, given: StoreLike) -> None:
         store_obj.close()
 
 
-def save(store: StoreLike, *args: Any, **kwargs: Any) -> None:
+def save(store: StoreLike, *args: Any, zarr_format: int | None = None, **kwargs: Any) -> None:
     """``save_array`` for a single positional array, else ``save_group``."""
     if len(args) == 1 and not kwargs:
-        save_array(store, args[0])
+        save_array(store, args[0], **({} if zarr_format is None else {"zarr_format": zarr_format}))
     else:
-        save_group(store, *args, **kwargs)
+        save_group(store, *args, zarr_format=zarr_format, **kwargs)
 
 
 class LazyLoader(Mapping[str, np.ndarray]):
@@ -139,11 +156,19 @@ def load(store: StoreLike) -> np.ndarray | LazyLoader:
 
 
 # -- consolidated metadata ---------------------------------------------------------------------
-def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY, path: str | None = None) -> Any:
-    """Gather every ``.zgroup``, ``.zarray`` and ``.zattrs`` below ``path`` into one document.
+def consolidate_metadata(
+    store: StoreLike,
+    metadata_key: str = CONSOLIDATED_KEY,
+    path: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
+    """Gather the metadata of a whole hierarchy below ``path`` into one document.
 
-    Writes ``metadata_key`` (``.zmetadata``) as zarr-python does, and returns the hierarchy
-    opened from it. Run it again after changing metadata: the document is a snapshot.
+    Zarr v2: every ``.zgroup``, ``.zarray`` and ``.zattrs`` into ``metadata_key``
+    (``.zmetadata``), as zarr-python 2 does. Zarr v3: the ``zarr.json`` of every node below
+    the group into the ``consolidated_metadata`` member of the group's own ``zarr.json``, as
+    zarr-python 3 does (``metadata_key`` is not used). Returns the hierarchy opened from it.
+    The document is a snapshot: run it again after changing the hierarchy.
 
     Examples
     --------
@@ -153,19 +178,56 @@ def consolidate_metadata(store: StoreLike, metadata_key: str = CONSOLIDATED_KEY,
     >>> zarr.consolidate_metadata("data.zarr")["x"].shape
     (10,)
     """
-    store_obj = normalize_store(store)
+    store_obj = normalize_store(store, storage_options=storage_options)
+    if isinstance(store_obj, (ConsolidatedV3Store, ConsolidatedMetadataStore)):
+        store_obj = store_obj.store  # ``g.store`` of a group opened from a snapshot: gather the live metadata
     path = normalize_prefix(path)
+    v3_key = join_path(path, ZARR_JSON)
+    raw_root = store_obj.get(v3_key)
+    if raw_root is not None:
+        return _consolidate_v3(store_obj, path, raw_root)
     if not (contains_group(store_obj, path) or contains_array(store_obj, path)):
         raise PathNotFoundError(f"nothing to consolidate: no group or array at {'/' + path!r}")
-    if join_path(path, ZARR_JSON) in store_obj:
-        raise NotImplementedError(
-            f"{'/' + path!r} is a Zarr v3 node: v3 consolidated metadata (inline in zarr.json) is not supported yet"
-        )
     keys = [k for k in store_obj.list_prefix(path) if is_metadata_key(k)]
     strip = len(path) + 1 if path else 0
     documents = {key[strip:]: value for key, value in store_obj.get_many(keys).items()}
     store_obj[join_path(path, metadata_key)] = ConsolidatedMetadataV2.from_documents(documents).to_json()
     return open_consolidated(store_obj, metadata_key=metadata_key, path=path)
+
+
+def _consolidate_v3(store: Store, path: str, raw_root: bytes) -> Group:
+    key = join_path(path, ZARR_JSON)
+    root = parse_node(raw_root, key)
+    if not isinstance(root, GroupMetadataV3):
+        raise ContainsArrayError(
+            f"cannot consolidate {'/' + path!r}: it is a Zarr v3 array; consolidated metadata lives in a group's zarr.json"
+        )
+    nodes = _v3_descendants(store, path)
+    store[key] = root.with_consolidated(consolidate(nodes)).to_json()
+    return open_consolidated(store, path=path)
+
+
+def _v3_descendants(store: Store, path: str) -> dict[str, ArrayMetadataV3 | GroupMetadataV3]:
+    """Every v3 node below the group at ``path``, by relative path, found as zarr-python 3
+    does: listing groups level by level (never the chunks of arrays), one batch read per level."""
+    found: dict[str, ArrayMetadataV3 | GroupMetadataV3] = {}
+    groups = [""]
+    while groups:
+        candidates = [
+            join_path(rel, name)
+            for rel in groups
+            for name in store.list_dir(join_path(path, rel))
+            if name not in RESERVED_NAMES
+        ]
+        keys = {c: join_path(join_path(path, c), ZARR_JSON) for c in candidates}
+        raws = store.get_many(keys.values())
+        groups = []
+        for child, child_key in keys.items():
+            if child_key in raws:
+                node = found[child] = parse_node(raws[child_key], child_key)
+                if isinstance(node, GroupMetadataV3):
+                    groups.append(child)
+    return found
 
 
 def open_consolidated(
@@ -174,19 +236,37 @@ def open_consolidated(
     mode: str = "r+",
     path: str | None = None,
     chunk_store: StoreLike = None,
+    zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array | Group:
     """Open a hierarchy using its consolidated metadata: one store read for all metadata.
 
-    Metadata and attributes are read-only (consolidate again after changing them through
-    the store); chunk data is writable in mode ``r+``.
+    Reads the v2 ``metadata_key`` (``.zmetadata``) or else a v3 group's inline
+    ``consolidated_metadata`` (in its ``zarr.json``); ``zarr_format=3`` goes straight to
+    the latter. Metadata and attributes are read-only (consolidate again after changing
+    them through the store); chunk data is writable in mode ``r+``.
     """
     if mode not in ("r", "r+"):
         raise ValueError(f"open_consolidated opens existing hierarchies: mode must be 'r' or 'r+', got {mode!r}")
-    store_obj = normalize_store(store, mode=mode)
-    meta_store = ConsolidatedMetadataStore(store_obj, metadata_key, path)
+    if zarr_format not in (None, 2, 3):
+        raise ValueError(f"zarr_format must be 2, 3 or None, got {zarr_format!r}")
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
+    path = normalize_prefix(path)
+    v2_key = join_path(path, metadata_key)
+    raw_v2 = None if zarr_format == 3 else store_obj.get(v2_key)
+    if zarr_format == 2 or raw_v2 is not None:
+        meta_store: Store = ConsolidatedMetadataStore(store_obj, metadata_key, path, raw=raw_v2)
+    else:
+        raw = store_obj.get(join_path(path, ZARR_JSON))
+        if raw is None:
+            raise PathNotFoundError(
+                f"no consolidated metadata at {'/' + path!r} in {store_obj.display_name} "
+                f"(no {v2_key!r}, no v3 zarr.json); call consolidate_metadata first"
+            )
+        meta_store = ConsolidatedV3Store(store_obj, path, raw=raw, metadata_read_only=True)
     chunk_store_obj = store_obj if chunk_store is None else normalize_store(chunk_store, mode=mode)
-    return open(meta_store, mode=mode, path=path, chunk_store=chunk_store_obj, **kwargs)
+    return open(meta_store, mode=mode, path=path, chunk_store=chunk_store_obj, use_consolidated=False, **kwargs)
 
 
 # -- copying -----------------------------------------------------------------------------------

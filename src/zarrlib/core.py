@@ -359,8 +359,8 @@ class Array:
             store = self._chunk_store if self._chunk_store is not None else self._store
             store.delete_many(orphans)
 
-    def _access(self) -> io.ChunkAccess:
-        meta = self.metadata
+    def _access(self, meta: ArrayMetadataV2 | ArrayMetadataV3 | None = None) -> io.ChunkAccess:
+        meta = self.metadata if meta is None else meta
         return io.ChunkAccess(
             store=self._chunk_store if self._chunk_store is not None else self._store,
             chunk_key=self._chunk_key,
@@ -522,8 +522,8 @@ class Array:
     def resize(self, *shape: Any) -> None:
         """Change the shape. Chunks wholly outside a shrunk shape are deleted from the store
         after the new metadata is written (a crash in between leaves only invisible chunks);
-        stray chunks outside the old shape are deleted before a grown shape could expose
-        them. Data inside is not moved.
+        stray chunks outside the old shape (left by an interrupted append or delete) are
+        deleted before a grown shape could expose them. Data inside is not moved.
 
         Examples
         --------
@@ -553,8 +553,8 @@ class Array:
         """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape.
 
         The new chunks are written first and the grown metadata last, so a reader (or a crash
-        part-way) sees the array before the append or after it, never a grown array whose new
-        part is still missing.
+        part-way, or a failed write to a remote store) sees the array before the append or
+        after it, never a grown array whose new part is still missing.
         """
         if self.read_only:
             raise ReadOnlyError(f"array {self.name!r} is read-only")
@@ -579,7 +579,20 @@ class Array:
                 self[region] = data
         return new
 
-    # -- NumPy interop ----------------------------------------------------------------------
+    # -- NumPy and Dask interop -------------------------------------------------------------
+    def to_dask(self, chunks: Any = None) -> Any:
+        """A lazy dask array reading this array (see ``zarrlib.to_dask``; needs the dask extra).
+
+        Examples
+        --------
+        >>> import zarrlib as zarr
+        >>> zarr.zeros((6,), chunks=(4,)).to_dask().chunks
+        ((4, 2),)
+        """
+        from .integrations.dask import to_dask
+
+        return to_dask(self, chunks)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         a = self[...]
         return a if dtype is None else a.astype(dtype)

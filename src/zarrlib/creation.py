@@ -125,6 +125,7 @@ def init_array(
         store, shape, chunks, dtype, compressor, fill_value, order, overwrite, path, chunk_store, filters,
         object_codec, dimension_separator,
     )  # fmt: skip
+    ensure_parent_groups(store, normalize_prefix(path))
     store[join_path(normalize_prefix(path), ".zarray")] = meta.to_json()
 
 
@@ -180,7 +181,7 @@ def _prepare_array_v2(
             clear_node(chunk_store, path)
     else:
         check_vacant(store, path)
-    ensure_parent_groups(store, path)
+    ensure_parent_groups(store, path, write=False)  # checked now, written with the metadata
     return meta
 
 
@@ -205,6 +206,7 @@ def create(
     write_empty_chunks: bool = False,
     zarr_format: int = 2,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Create an array.
@@ -223,7 +225,10 @@ def create(
     fill_value
         Value of elements never written (None: undefined, read back as zeros).
     store
-        A path (directory store), a Store, any MutableMapping, or None for memory.
+        A path (directory store), a URL (``"s3://bucket/path"``: an FSStore), a Store, any
+        MutableMapping, or None for memory.
+    storage_options
+        Options of the fsspec file system when ``store`` is a URL (credentials, endpoint).
 
     Examples
     --------
@@ -233,6 +238,8 @@ def create(
     100
     """
     data = kwargs.pop("_data", _NO_DATA)  # from ``array``: chunks first, metadata last
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        store = normalize_store(store, storage_options=storage_options)
     if zarr_format == 3:
         return _create_v3(
             shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
@@ -290,6 +297,7 @@ def _open_new(
     )
     if data is not _NO_DATA:
         z[...] = data
+    ensure_parent_groups(store, normalize_prefix(path), meta.zarr_format)
     store[join_path(normalize_prefix(path), z._metadata_key)] = meta.to_json()
     z._cache_metadata = cache_metadata
     return z
@@ -430,7 +438,7 @@ def _create_v3(
             clear_node(chunk_store_obj, path)
     else:
         check_vacant(store_obj, path)
-    ensure_parent_groups(store_obj, path, zarr_format=3)
+    ensure_parent_groups(store_obj, path, zarr_format=3, write=False)  # written with the metadata
     return _open_new(
         store_obj, path, meta, data, read_only, chunk_store_obj, synchronizer, cache_metadata, cache_attrs,
         write_empty_chunks, allow_pickle,
@@ -473,6 +481,10 @@ def array(data: Any, **kwargs: Any) -> Array:
     if kwargs.get("chunks") is None and getattr(data, "chunks", None) is not None:
         kwargs["chunks"] = data.chunks
     kwargs.setdefault("chunks", True)
+    storage_options = kwargs.pop("storage_options", None)
+    store = kwargs.get("store")
+    if storage_options is not None or (isinstance(store, str) and "://" in store):
+        kwargs["store"] = normalize_store(store, storage_options=storage_options)
     return create(shape=data.shape, _data=data, **kwargs)
 
 
@@ -495,17 +507,27 @@ def open_array(
     dimension_separator: str | None = None,
     write_empty_chunks: bool = False,
     allow_pickle: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Open an array, creating it if the mode allows.
 
     Modes: ``r`` read only (must exist); ``r+`` read/write (must exist); ``a`` read/write,
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
-    fail if something is there.
+    fail if something is there. ``store`` may be a URL (``"s3://bucket/data.zarr"``) with
+    the fsspec ``storage_options`` to open it with.
+
+    Examples
+    --------
+    >>> import zarrlib as zarr
+    >>> z = zarr.open_array("memory://open-array-doc", mode="w", shape=(4,), chunks=(2,), dtype="i4")
+    >>> z[:] = 3
+    >>> zarr.open_array("memory://open-array-doc", mode="r", storage_options={})[:]
+    array([3, 3, 3, 3], dtype=int32)
     """
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
         raise ValueError(f"mode must be one of 'r', 'r+', 'a', 'w', 'w-', 'x'; got {mode!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
     exists = contains_array(store_obj, path)

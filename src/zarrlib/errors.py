@@ -6,6 +6,8 @@ around a lookup or ``except IndexError`` around a selection keeps working.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ZarrlibError(Exception):
     """Base class of every zarrlib-specific error."""
@@ -66,6 +68,21 @@ class CodecError(ZarrlibError, ValueError):
 
 class CopyError(ZarrlibError, ValueError):
     """A copy found something in its way in the destination (``if_exists='raise'``)."""
+
+
+class ChunkAlignmentError(ZarrlibError, ValueError):
+    """Parallel writers' regions split a chunk (or shard) and no synchronizer guards it."""
+
+
+class StoreError(ZarrlibError, OSError):
+    """A store request failed (after its retries, for network errors); ``key`` names the key."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.key))
 
 
 class CorruptStoreError(ZarrlibError, ValueError):

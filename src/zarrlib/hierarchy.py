@@ -503,7 +503,7 @@ class Group(MutableMapping[str, Any]):
         check_vacant(self._store, dst)
         _check_no_array_above(self._store, dst)
         with self._lock(GROUP_KEY):
-            ensure_parent_groups(self._store, dst)
+            ensure_parent_groups(self._store, dst, zarr_format=self._zarr_format)
             for store in (self._store, self._chunk_store):
                 if store is None:
                     continue
@@ -680,6 +680,7 @@ def group(
     synchronizer: Any = None,
     path: str | None = None,
     zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Create a group, or open the one already in ``store`` (a new in-memory DictStore by default).
 
@@ -693,13 +694,41 @@ def group(
     Group(/, 0)
       store: DictStore
     """
-    store_obj = normalize_store(store, default=DictStore)
+    store_obj = normalize_store(store, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     path = normalize_prefix(path)
     if overwrite or not contains_group(store_obj, path):
         init_group(store_obj, path, overwrite, chunk_store_obj, zarr_format or 2)
     g = Group(store_obj, path=path, chunk_store=chunk_store_obj, cache_attrs=cache_attrs, synchronizer=synchronizer)
     return _check_format(g, zarr_format)
+
+
+def consolidated_view(
+    store: Store, path: str, *, required: bool = False, metadata_read_only: bool = True
+) -> Store | None:
+    """The store to open the group at ``path`` on when it has consolidated metadata: a
+    ``ConsolidatedV3Store`` for a v3 group (one read: its ``zarr.json``), else None.
+
+    With ``required``, a missing snapshot is an error, and a v2 group's ``.zmetadata`` is
+    used too (read-only metadata, as ``open_consolidated``).
+    """
+    key = join_path(path, ZARR_JSON)
+    try:
+        raw = store[key]
+    except KeyError:
+        raw = None
+    if raw is not None and b"consolidated_metadata" in raw:
+        meta = parse_node(raw, key)
+        if isinstance(meta, GroupMetadataV3) and meta.consolidated_metadata is not None:
+            return storage.ConsolidatedV3Store(store, path, raw=raw, metadata_read_only=metadata_read_only)
+    if not required:
+        return None
+    if raw is None and join_path(path, CONSOLIDATED_KEY) in store:
+        return storage.ConsolidatedMetadataStore(store, CONSOLIDATED_KEY, path)
+    raise PathNotFoundError(
+        f"no consolidated metadata for the group at {'/' + path!r} in {store.display_name} "
+        "(use_consolidated=True); call consolidate_metadata first"
+    )
 
 
 def _check_format(g: Group, zarr_format: int | None) -> Group:
@@ -719,6 +748,8 @@ def open_group(
     path: str | None = None,
     chunk_store: StoreLike = None,
     zarr_format: int | None = None,
+    use_consolidated: bool | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
@@ -726,6 +757,16 @@ def open_group(
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
     fail if something is there. ``zarr_format`` (2 or 3) is the format of a new group;
     an existing group is opened in its own format (a different ``zarr_format`` is an error).
+    ``store`` may be a URL (``"s3://bucket/data.zarr"``) with the fsspec ``storage_options``
+    to open it with.
+
+    A Zarr v3 group whose ``zarr.json`` holds ``consolidated_metadata`` (see
+    ``consolidate_metadata``) is opened from it, as zarr-python 3 does: one store read for the
+    metadata of the whole hierarchy. ``use_consolidated=False`` reads each node's own
+    ``zarr.json`` instead (the live metadata); ``True`` requires consolidated metadata (a
+    v2 ``.zmetadata`` too, whose metadata then opens read-only). Changes made through the
+    group are visible to it, but the snapshot in ``zarr.json`` is left as it was (as in
+    zarr-python 3): consolidate again after changing the hierarchy.
 
     Examples
     --------
@@ -736,9 +777,15 @@ def open_group(
     """
     if mode not in GROUP_MODES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, GROUP_MODES))}; got {mode!r}")
-    store_obj = normalize_store(store, mode=mode, default=DictStore)
+    if use_consolidated not in (None, True, False):
+        raise ValueError(f"use_consolidated must be None, True or False, got {use_consolidated!r}")
+    store_obj = normalize_store(store, mode=mode, default=DictStore, storage_options=storage_options)
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store, mode=mode)
     path = normalize_prefix(path)
+    if mode not in ("w", "w-", "x") and use_consolidated is not False and (zarr_format != 2 or use_consolidated):
+        view = consolidated_view(store_obj, path, required=bool(use_consolidated), metadata_read_only=False)
+        if view is not None:  # metadata from the snapshot, chunks from the store
+            store_obj, chunk_store_obj = view, store_obj if chunk_store_obj is None else chunk_store_obj
     if mode in ("r", "r+"):
         if not contains_group(store_obj, path):
             if contains_array(store_obj, path):

@@ -18,7 +18,7 @@ import numpy as np
 
 from .chunk import ChunkCodec, decode_chunk, decode_chunk_into, encode_chunk, is_fill_only, merge_chunk
 from .indexing import ChunkProjection
-from .storage.base import Store
+from .storage.base import ByteRange, Store
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -172,11 +172,14 @@ def _read_partial(
     """Read parts of stored chunks whose codec fetches byte ranges itself (v3 shards: the
     index, then only the inner chunks the selection needs)."""
     codec: Any = access.codec
+    indexes = _prefetch_shard_indexes(access, projections)
 
     def read_one(p: ChunkProjection) -> None:
         key = access.chunk_key(p.chunk_coords)
 
         def get_range(byte_range: Any) -> bytes | None:
+            if (key, byte_range) in indexes:
+                return indexes.pop((key, byte_range))
             try:
                 return access.store.get_range(key, byte_range)
             except KeyError:
@@ -191,6 +194,18 @@ def _read_partial(
         out[p.out_selection] = piece
 
     _run_all(read_one, projections)
+
+
+def _prefetch_shard_indexes(access: ChunkAccess, projections: Sequence[ChunkProjection]) -> dict[Any, bytes | None]:
+    """Object stores with batched range reads: the indexes of all the shards, in one call."""
+    sharding = getattr(access.codec, "sharding", None)
+    get_ranges = getattr(access.store, "get_ranges", None)
+    if sharding is None or get_ranges is None or not access.store.prefers_batch or len(projections) < 2:
+        return {}
+    n = sharding.index_nbytes
+    index_range = ByteRange(0, n) if sharding.index_at_start else ByteRange.suffix(n)
+    requests = [(access.chunk_key(p.chunk_coords), index_range) for p in projections]
+    return dict(zip(requests, get_ranges(requests), strict=True))
 
 
 def write(
@@ -225,31 +240,60 @@ def write(
             piece = value[p.out_selection]
         return np.expand_dims(piece, squeeze_axes) if squeeze_axes else piece
 
+    def encoded_for(p: ChunkProjection, key: str, fetch: Callable[[str], bytes | None]) -> bytes | None:
+        """The chunk's new stored bytes (None: remove it, it holds only the fill value)."""
+        if p.is_complete and is_scalar and access.is_interior(p.chunk_coords):
+            empty, encoded = constant_chunk()
+            return None if empty else encoded
+        if not p.is_complete and getattr(codec, "partial_writes", False):  # sharded v3 chunks
+            return codec.write_partial(fetch(key), key, p.chunk_selection, piece_for(p))
+        piece = piece_for(p)
+        if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:
+            chunk = piece
+        else:
+            existing = None
+            if not p.is_complete:
+                raw = fetch(key)
+                existing = None if raw is None else decode_chunk(codec, raw, key)
+            chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
+        if not access.write_empty_chunks and is_fill_only(chunk, access.fill_value):
+            return None
+        return encode_chunk(codec, chunk)
+
     def write_one(p: ChunkProjection) -> None:
         key = access.chunk_key(p.chunk_coords)
         with access.lock(key):
-            if p.is_complete and is_scalar and access.is_interior(p.chunk_coords):
-                empty, encoded = constant_chunk()
-                _put(access, key, None if empty else encoded)
-                return
-            if not p.is_complete and getattr(codec, "partial_writes", False):  # sharded v3 chunks
-                _put(access, key, codec.write_partial(access.fetch(key), key, p.chunk_selection, piece_for(p)))
-                return
-            piece = piece_for(p)
-            if p.is_complete and not squeeze_axes and getattr(piece, "shape", None) == codec.chunk_shape:
-                chunk = piece
-            else:
-                existing = None
-                if not p.is_complete:
-                    raw = access.fetch(key)
-                    existing = None if raw is None else decode_chunk(codec, raw, key)
-                chunk = merge_chunk(existing, codec, access.fill_value, p.chunk_selection, piece)
-            if not access.write_empty_chunks and is_fill_only(chunk, access.fill_value):
-                _put(access, key, None)
-            else:
-                _put(access, key, encode_chunk(codec, chunk))
+            _put(access, key, encoded_for(p, key, access.fetch))
 
-    _run_all(write_one, projections)
+    if access.store.prefers_batch and access.lock_for is None and len(projections) > 1:
+        # with a synchronizer, each chunk's read-modify-write stays under its own lock instead
+        for start in range(0, len(projections), BATCH_SIZE):
+            _write_batch(access, projections[start : start + BATCH_SIZE], encoded_for)
+    else:
+        _run_all(write_one, projections)
+
+
+def _write_batch(
+    access: ChunkAccess,
+    batch: Sequence[ChunkProjection],
+    encoded_for: Callable[[ChunkProjection, str, Callable[[str], bytes | None]], bytes | None],
+) -> None:
+    """Object stores: one call fetches the chunks to merge into, one stores the batch."""
+    keys = [access.chunk_key(p.chunk_coords) for p in batch]
+    partial = [k for k, p in zip(keys, batch, strict=True) if not p.is_complete]
+    found = access.store.get_many(partial) if partial else {}
+    encoded: list[bytes | None] = [None] * len(batch)
+
+    def encode_at(i: int) -> None:
+        encoded[i] = encoded_for(batch[i], keys[i], found.get)
+
+    _run_all(encode_at, range(len(batch)))
+    written = {k: v for k, v in zip(keys, encoded, strict=True) if v is not None}
+    if written:
+        access.store.set_many(written)
+    empty = [k for k, v in zip(keys, encoded, strict=True) if v is None]
+    if empty:
+        access.store.delete_many(empty)
 
 
 def _put(access: ChunkAccess, key: str, encoded: bytes | None) -> None:

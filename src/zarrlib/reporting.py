@@ -37,6 +37,8 @@ def array_report(array: Array) -> str:
         lines.append(f"  compressor: {describe_codec(array.compressor)}")
     if getattr(array, "codecs", None):
         lines.append(f"  codecs: {', '.join(c.describe() for c in array.codecs)}")
+    if getattr(array, "dimension_names", None):
+        lines.append(f"  dimension_names: {', '.join(repr(n) for n in array.dimension_names)}")
     store_line = f"  store: {array.store.display_name}"
     if array.chunk_store is not None:
         store_line += f"; chunk_store: {array.chunk_store.display_name}"

@@ -234,6 +234,10 @@ def test_info_shows_codecs_and_shards():
     text = repr(z)
     assert "shards=(4, 4)" in text and "zarr_format=3" in text
     assert "ShardingCodec(chunk_shape=(2, 2)" in text and "ZstdCodec(level=2" in text
+    assert "index_codecs=[BytesCodec(endian='little'), Crc32cCodec()]" in text
+    assert "dimension_names" not in text
+    named = _create(shape=(8, 8), chunks=(2, 2), dimension_names=["y", None])
+    assert "  dimension_names: 'y', None" in repr(named.info).splitlines()
 
 
 def test_synchronized_partial_shard_writes_lose_nothing():

@@ -214,6 +214,15 @@ def test_array_metadata_round_trip_keeps_everything():
     assert ArrayMetadataV3.from_json(meta.to_json()).to_json() == meta.to_json()
 
 
+def test_optional_storage_transformers_are_ignored_and_kept():
+    optional = {"name": "fancy-cache", "must_understand": False, "configuration": {"x": 1}}
+    meta = ArrayMetadataV3.from_json(_doc(storage_transformers=[optional]), "arr/zarr.json")
+    assert meta.chunks == (2, 3)
+    assert json.loads(meta.with_shape((8, 6)).to_json())["storage_transformers"] == [optional]
+    with pytest.raises(MetadataError, match=r"arr/zarr\.json.*storage transformer 'other'"):
+        ArrayMetadataV3.from_json(_doc(storage_transformers=[optional, {"name": "other"}]), "arr/zarr.json")
+
+
 @pytest.mark.parametrize(
     ("over", "match"),
     [

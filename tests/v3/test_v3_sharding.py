@@ -3,6 +3,9 @@ needed (proved with a store that counts requests), partial rewrites, and bad sha
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -246,3 +249,67 @@ def test_directory_store_partial_read_seeks(tmp_path, location):
     assert [k for k in store.gets if k != "zarr.json"] == []
     assert store.ranges[0][0] == "c/1/0" and store.ranges[0][2] == 16 * 4 + 4
     assert len(store.ranges) == 2
+
+
+# -- concurrent partial writes to one shard ------------------------------------------------------
+
+
+class SlowShardStore(MemoryStore):
+    """Sleeps after every chunk read, widening the gap between a writer's read of a shard and
+    its write-back, so that writers racing on one shard would lose each other's updates."""
+
+    def _get(self, key: str) -> bytes:
+        try:
+            return super()._get(key)
+        finally:
+            if not key.endswith("zarr.json"):
+                time.sleep(0.002)
+
+    def get_range(self, key: str, byte_range: ByteRange) -> bytes:
+        time.sleep(0.002)
+        return super().get_range(key, byte_range)
+
+
+class RecordingSynchronizer(zarr.ThreadSynchronizer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[str] = set()
+
+    def __getitem__(self, key):
+        self.keys.add(key)
+        return super().__getitem__(key)
+
+
+def test_threads_writing_inner_chunks_of_one_shard_under_a_synchronizer_lose_nothing():
+    sync = RecordingSynchronizer()
+    z = zarr.create(
+        (8, 8), chunks=(2, 2), shards=(8, 8), dtype="i4", zarr_format=3, store=SlowShardStore(), synchronizer=sync
+    )
+    workers, rounds = 16, 3  # one inner chunk each, all in shard c/0/0
+
+    def work(w: int) -> None:
+        row, col = divmod(w, 4)
+        for r in range(rounds):
+            z[2 * row : 2 * row + 2, 2 * col : 2 * col + 2] = w * 10 + r + 1
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    expected = np.zeros((8, 8), dtype="i4")
+    for w in range(workers):
+        row, col = divmod(w, 4)
+        expected[2 * row : 2 * row + 2, 2 * col : 2 * col + 2] = w * 10 + rounds
+    np.testing.assert_array_equal(z[...], expected)
+    assert sync.keys == {"c/0/0"}  # the lock is the shard's key, not an inner chunk's
+
+
+@pytest.mark.parametrize(("dtype", "value", "fill"), [(str, "x", ""), ("f8", 2.5, np.nan), ("i4", 7, 0)], ids=str)
+def test_zero_d_sharded_arrays_store_values_and_leave_fill_out(dtype, value, fill):
+    store = MemoryStore()
+    z = zarr.create((), chunks=(), shards=(), dtype=dtype, zarr_format=3, store=store, fill_value=fill)
+    z[...] = value
+    assert z[()] == value and "c" in store
+    z[...] = fill
+    assert "c" not in store

@@ -101,8 +101,10 @@ class ShardingCodec(V3Codec):
 
     def describe(self) -> str:
         inner = ", ".join(c.describe() for c in self.codecs)
+        index = ", ".join(c.describe() for c in self.index_codecs)
         return (
-            f"ShardingCodec(chunk_shape={self.chunk_shape}, codecs=[{inner}], index_location={self.index_location!r})"
+            f"ShardingCodec(chunk_shape={self.chunk_shape}, codecs=[{inner}], index_codecs=[{index}], "
+            f"index_location={self.index_location!r})"
         )
 
     def bind(self, spec: ChunkSpec, *, write_empty_chunks: bool = False, where: str = "") -> ShardRuntime:
@@ -187,7 +189,9 @@ class ShardRuntime:
         except Exception as e:
             raise _fail(key, f"inner chunk {coords} could not be decoded: {type(e).__name__}: {e}") from e
 
-    def _region(self, coords: tuple[int, ...]) -> tuple[slice, ...]:
+    def _region(self, coords: tuple[int, ...]) -> tuple[Any, ...]:
+        if not coords:  # 0-d: a view (indexing with () would give a scalar)
+            return (Ellipsis,)
         return tuple(slice(c * n, (c + 1) * n) for c, n in zip(coords, self.chunk_shape, strict=True))
 
     # -- whole shards ------------------------------------------------------------------------
@@ -239,7 +243,7 @@ class ShardRuntime:
 
         def encode_one(coords: tuple[int, ...]) -> None:
             chunk = shard[self._region(coords)]
-            if not self.write_empty_chunks and is_fill_only(chunk, self.fill_value):
+            if not self.write_empty_chunks and self._is_fill_only(chunk):
                 encoded[coords] = None
             else:
                 encoded[coords] = self.inner.encode(chunk)
@@ -247,7 +251,7 @@ class ShardRuntime:
         _run_all(encode_one, coords_list)
         return self._build(encoded)
 
-    def _build(self, encoded: dict[tuple[int, ...], bytes | None]) -> bytes:
+    def _build(self, encoded: dict[tuple[int, ...], Any]) -> bytes:
         """Assemble a shard: inner chunks in Morton order, then (or before them) the index."""
         index = self._empty_index()
         parts = []
@@ -262,6 +266,13 @@ class ShardRuntime:
             position += len(data)
         index_bytes = self.index_codec.encode(index)
         return b"".join([index_bytes, *parts] if self.index_at_start else [*parts, index_bytes])
+
+    def _is_fill_only(self, chunk: np.ndarray) -> bool:
+        """``is_fill_only``, first asking the first element alone: data chunks rarely start
+        with the fill value, and this spares a full comparison pass over each of them."""
+        if chunk.ndim and chunk.size and not is_fill_only(chunk[(slice(0, 1),) * chunk.ndim], self.fill_value):
+            return False
+        return is_fill_only(chunk, self.fill_value)
 
     def _fill_scalar(self) -> Any:
         if self.fill_value is not None:
@@ -349,7 +360,7 @@ class ShardRuntime:
     def write_partial(self, raw: bytes | None, key: str, selection: Any, value: Any) -> bytes | None:
         """The shard after ``shard[selection] = value``: only touched inner chunks are decoded
         and re-encoded, the others keep their bytes. None when no inner chunk is left."""
-        encoded: dict[tuple[int, ...], bytes | None] = {}
+        encoded: dict[tuple[int, ...], Any] = {}  # bytes, or memoryviews of the old shard
         if raw is not None:
             index = self._index_of(raw, key)
             buf = memoryview(raw).cast("B")
@@ -369,7 +380,7 @@ class ShardRuntime:
             else:
                 existing = None if old is None or p.is_complete else self._decode_inner(old, key, p.chunk_coords)
                 chunk = merge_chunk(existing, self.inner, self.fill_value, p.chunk_selection, piece)
-            if not self.write_empty_chunks and is_fill_only(chunk, self.fill_value):
+            if not self.write_empty_chunks and self._is_fill_only(chunk):
                 encoded[p.chunk_coords] = None
             else:
                 encoded[p.chunk_coords] = self.inner.encode(chunk)
@@ -377,7 +388,7 @@ class ShardRuntime:
         _run_all(write_one, projections)
         if not any(encoded.values()):
             return None
-        return self._build({c: bytes(v) if v is not None else None for c, v in encoded.items()})
+        return self._build(encoded)  # untouched inner chunks go in as views of the old shard: one copy
 
     def empty_inner_chunk(self) -> np.ndarray:
         return fill_chunk(self.inner, self.fill_value)

@@ -484,8 +484,12 @@ class ArrayMetadataV3:
         if not isinstance(transformers, list):
             raise MetadataError(f"{where}: storage_transformers must be a list, got {transformers!r}")
         for t in transformers:
-            name = t.get("name") if isinstance(t, dict) else t
-            raise MetadataError(f"{where}: storage transformer {name!r} is not supported")
+            if must_understand(t):  # zarrlib implements none; optional ones change nothing it reads
+                name = t.get("name") if isinstance(t, dict) else t
+                raise MetadataError(
+                    f"{where}: storage transformer {name!r} is not supported "
+                    "(only storage transformers marked must_understand=false can be ignored)"
+                )
         attributes = doc.get("attributes", {})
         if not isinstance(attributes, dict):
             raise MetadataError(f"{where}: attributes must be an object, got {attributes!r}")
@@ -497,6 +501,8 @@ class ArrayMetadataV3:
                 raise MetadataError(f"{where}: dimension_names must be strings or null, got {names!r}")
             names = tuple(names)
         extra = {k: v for k, v in doc.items() if k not in _ARRAY_MEMBERS}
+        if transformers:  # the ignored optional ones, kept when the document is rewritten
+            extra["storage_transformers"] = transformers
         return cls(shape, data_type, dtype, grid, fill, codecs, encoding, attributes, names, extra)
 
     def to_dict(self) -> dict[str, Any]:
@@ -541,19 +547,16 @@ class GroupMetadataV3:
         attributes = doc.get("attributes", {})
         if not isinstance(attributes, dict):
             raise MetadataError(f"{where}: attributes must be an object, got {attributes!r}")
-        consolidated = doc.get("consolidated_metadata")
-        if consolidated is not None:
-            if not isinstance(consolidated, dict) or consolidated.get("kind") != "inline":
-                raise MetadataError(f"{where}: consolidated_metadata must be an object of kind 'inline'")
-            if not isinstance(consolidated.get("metadata"), dict):
-                raise MetadataError(f"{where}: consolidated_metadata needs a 'metadata' object")
+        consolidated = parse_consolidated(doc.get("consolidated_metadata"), where)
         extra = {k: v for k, v in doc.items() if k not in _GROUP_MEMBERS}
         return cls(attributes, consolidated, extra)
 
     def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"attributes": dict(self.attributes), "zarr_format": 3, "node_type": "group"}
+        # member order as zarr-python 3 writes it, so consolidated documents match byte for byte
+        doc: dict[str, Any] = {"attributes": dict(self.attributes), "zarr_format": 3}
         if self.consolidated_metadata is not None:
             doc["consolidated_metadata"] = self.consolidated_metadata
+        doc["node_type"] = "group"
         doc.update(self.extra)
         return doc
 
@@ -563,29 +566,72 @@ class GroupMetadataV3:
     def with_attributes(self, attributes: dict[str, Any]) -> GroupMetadataV3:
         return replace(self, attributes=dict(attributes))
 
-    def consolidated_nodes(self) -> dict[str, ArrayMetadataV3 | GroupMetadataV3]:
-        """The consolidated documents of every descendant, by relative path ('a', 'a/b')."""
+    def with_consolidated(self, consolidated: dict[str, Any] | None) -> GroupMetadataV3:
+        return replace(self, consolidated_metadata=consolidated)
+
+    def consolidated_documents(self) -> dict[str, dict[str, Any]]:
+        """The consolidated ``zarr.json`` documents of every descendant, by relative path
+        ('a', 'a/b'); nested maps (a group entry with entries of its own) are flattened."""
         if self.consolidated_metadata is None:
             return {}
-        nodes: dict[str, ArrayMetadataV3 | GroupMetadataV3] = {}
-        for path, doc in self.consolidated_metadata["metadata"].items():
-            where = f"consolidated_metadata[{path!r}]"
-            if not isinstance(doc, dict):
-                raise MetadataError(f"{where} must be an object")
-            nodes[path] = parse_node_dict(doc, where)
-        return nodes
+        return _flatten(self.consolidated_metadata["metadata"], "", "consolidated_metadata")
+
+    def consolidated_nodes(self) -> dict[str, ArrayMetadataV3 | GroupMetadataV3]:
+        """The consolidated documents of every descendant, parsed, by relative path."""
+        return {
+            path: parse_node_dict(doc, f"consolidated_metadata[{path!r}]")
+            for path, doc in self.consolidated_documents().items()
+        }
+
+
+def _empty_consolidated() -> dict[str, Any]:
+    """What zarr-python 3 writes as the ``consolidated_metadata`` of nested group entries."""
+    return {"kind": "inline", "must_understand": False, "metadata": {}}
+
+
+def parse_consolidated(value: Any, where: str) -> dict[str, Any] | None:
+    """Check a group's ``consolidated_metadata`` member; None when absent (or an unknown kind
+    marked ``must_understand: false``, which may be ignored)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise MetadataError(f"{where}: consolidated_metadata must be an object, got {value!r}")
+    kind = value.get("kind")
+    if kind != "inline":
+        if value.get("must_understand") is False:
+            return None
+        raise MetadataError(f"{where}: consolidated_metadata must be an object of kind 'inline', got kind {kind!r}")
+    if not isinstance(value.get("metadata"), dict):
+        raise MetadataError(f"{where}: consolidated_metadata needs a 'metadata' object")
+    return value
+
+
+def _flatten(metadata: dict[str, Any], prefix: str, where: str) -> dict[str, dict[str, Any]]:
+    flat: dict[str, dict[str, Any]] = {}
+    for name, doc in metadata.items():
+        entry = f"{where}[{name!r}]"
+        if not isinstance(name, str) or name.startswith("/") or any(s in ("", ".", "..") for s in name.split("/")):
+            raise MetadataError(f"{entry}: keys must be relative paths such as 'a' or 'a/b'")
+        if not isinstance(doc, dict) or doc.get("node_type") not in ("array", "group"):
+            raise MetadataError(f"{entry} must be a zarr.json document of an array or a group")
+        path = f"{prefix}/{name}" if prefix else name
+        flat[path] = doc
+        nested = doc.get("consolidated_metadata")
+        if doc["node_type"] == "group" and isinstance(nested, dict) and isinstance(nested.get("metadata"), dict):
+            for sub, sub_doc in _flatten(nested["metadata"], path, entry).items():
+                flat.setdefault(sub, sub_doc)
+    return flat
 
 
 def consolidate(nodes: dict[str, ArrayMetadataV3 | GroupMetadataV3]) -> dict[str, Any]:
-    """The ``consolidated_metadata`` member for a root group, keys sorted by depth then name
-    (as zarr-python 3.1.1+); nested groups carry an empty map of their own."""
-    ordered = sorted(nodes, key=lambda p: (p.count("/"), p))
+    """The ``consolidated_metadata`` member for a group: every descendant's document, keys
+    sorted by depth then name (as zarr-python 3.1.1+); nested groups carry an empty map."""
     metadata = {}
-    for path in ordered:
-        doc = nodes[path].to_dict()
-        if doc["node_type"] == "group":
-            doc["consolidated_metadata"] = {"kind": "inline", "must_understand": False, "metadata": {}}
-        metadata[path] = doc
+    for path in sorted(nodes, key=lambda p: (p.count("/"), p)):
+        node = nodes[path]
+        if isinstance(node, GroupMetadataV3):
+            node = node.with_consolidated(_empty_consolidated())
+        metadata[path] = node.to_dict()
     return {"kind": "inline", "must_understand": False, "metadata": metadata}
 
 

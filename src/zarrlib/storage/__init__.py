@@ -13,8 +13,9 @@ from typing import Any
 from numcodecs import Blosc
 
 from .base import ByteRange, Store, normalize_prefix, validate_key
-from .consolidated import ConsolidatedMetadataStore
+from .consolidated import ConsolidatedMetadataStore, ConsolidatedV3Store
 from .directory import DirectoryStore, NestedDirectoryStore
+from .fsspec import FSStore
 from .lru import LRUStoreCache
 from .memory import DictStore, KVStore, MemoryStore
 from .sqlite import SQLiteStore
@@ -25,12 +26,26 @@ default_compressor: Any = Blosc()
 StoreLike = Store | MutableMapping | str | os.PathLike | None
 
 
-def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] = KVStore) -> Store:
+def normalize_store(
+    store: StoreLike,
+    *,
+    mode: str = "a",
+    default: type[Store] = KVStore,
+    storage_options: dict[str, Any] | None = None,
+) -> Store:
     """Turn what a user passes as ``store`` into a Store.
 
-    ``None`` gives a new in-memory store, a path a DirectoryStore (a ZipStore for ``.zip``),
-    a Store is used as it is, and any other MutableMapping is adapted.
+    ``None`` gives a new in-memory store, a URL (``s3://bucket/path``, anything with ``://``)
+    an FSStore opened with ``storage_options``, a path a DirectoryStore (a ZipStore for
+    ``.zip``), a Store is used as it is, and any other MutableMapping is adapted.
     """
+    if storage_options is not None:
+        if not isinstance(storage_options, dict):
+            raise TypeError(f"storage_options must be a dict, got {type(storage_options).__name__}")
+        if not (isinstance(store, str) and "://" in store):
+            raise ValueError(
+                f"storage_options are for stores given as URLs ('s3://bucket/path', ...), not for store={store!r}"
+            )
     if store is None:
         return default()
     if isinstance(store, Store):
@@ -38,9 +53,7 @@ def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] =
     if isinstance(store, (str, os.PathLike)):
         path = os.fspath(store)
         if "://" in path:
-            from .fsspec import FSStore
-
-            return FSStore(path, mode=mode)
+            return FSStore(path, mode=mode, **(storage_options or {}))
         if path.endswith(".zip"):
             return ZipStore(path, mode={"r": "r", "w": "w"}.get(mode, "a"))
         return DirectoryStore(path, read_only=(mode == "r"))
@@ -51,7 +64,9 @@ def normalize_store(store: StoreLike, *, mode: str = "a", default: type[Store] =
 
 __all__ = [
     "ByteRange",
+    "FSStore",
     "ConsolidatedMetadataStore",
+    "ConsolidatedV3Store",
     "DictStore",
     "DirectoryStore",
     "KVStore",
