@@ -74,8 +74,9 @@ from .convenience import (
     save_group,
     tree,
 )
-from .errors import CopyError, PathNotFoundError, StoreError
+from .errors import CopyError, CorruptStoreError, PathNotFoundError, StoreError
 from .hierarchy import Group, group, open_group
+from .repair import RepairReport, repair, verify
 from .storage import FSStore, LRUStoreCache, SQLiteStore, ZipStore
 
 __version__ = "0.1.0"
@@ -105,10 +106,12 @@ __all__ = [
     "write_dask",
     # groups, stores, consolidated metadata and copying
     "CopyError",
+    "CorruptStoreError",
     "FSStore",
     "Group",
     "LRUStoreCache",
     "PathNotFoundError",
+    "RepairReport",
     "SQLiteStore",
     "StoreError",
     "ZipStore",
@@ -122,11 +125,13 @@ __all__ = [
     "load",
     "open",
     "open_consolidated",
+    "repair",
     "open_group",
     "save",
     "save_array",
     "save_group",
     "tree",
+    "verify",
     "BZ2",
     "JSON",
     "LZ4",

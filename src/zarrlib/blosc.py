@@ -59,3 +59,17 @@ class _BloscModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _BloscModule
+
+
+def check_frame(data: object) -> None:
+    """Raise ValueError when a Blosc frame is shorter than its header says (or has no header).
+
+    Blosc's decompressor is not told the input's length: a truncated chunk, as a torn
+    write or a damaged copy leaves it, would be decoded from whatever lies past its end.
+    """
+    buf = memoryview(data).cast("B")  # type: ignore[arg-type]
+    if len(buf) < 16:
+        raise ValueError(f"a Blosc frame needs a 16-byte header, got {len(buf)} bytes")
+    declared = int.from_bytes(bytes(buf[12:16]), "little")
+    if len(buf) < declared:
+        raise ValueError(f"truncated Blosc frame: its header declares {declared} bytes, only {len(buf)} are stored")

@@ -61,6 +61,7 @@ class Array:
         cache_attrs: bool = True,
         write_empty_chunks: bool = False,
         allow_pickle: bool = False,
+        _metadata: ArrayMetadataV2 | ArrayMetadataV3 | None = None,
     ) -> None:
         self._store = normalize_store(store, mode="r" if read_only else "a")
         self._chunk_store = None if chunk_store is None else normalize_store(chunk_store)
@@ -70,7 +71,10 @@ class Array:
         self._cache_metadata = cache_metadata
         self._write_empty_chunks = write_empty_chunks
         self._allow_pickle = allow_pickle
-        self._load_metadata()
+        if _metadata is None:
+            self._load_metadata()
+        else:  # creation with data: the chunks are written before the metadata (see ``creation.array``)
+            self._set_metadata(_metadata)
         self._attrs = Attributes(
             self._store,
             join_path(self._path, ATTRS_KEY),
@@ -133,6 +137,22 @@ class Array:
     def _write_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> None:
         self._store[join_path(self._path, self._metadata_key)] = meta.to_json()
         self._set_metadata(meta)
+
+    @contextlib.contextmanager
+    def _staged_metadata(self, meta: ArrayMetadataV2 | ArrayMetadataV3) -> Iterator[None]:
+        """Do chunk I/O under ``meta`` before it is stored, then store it: the metadata document
+        is the commit point, so a reader (or a crash) sees the old array or the new one, whole."""
+        old, cached = self._meta, self._cache_metadata
+        self._set_metadata(meta)
+        self._cache_metadata = True  # the store still holds the old document until the block ends
+        try:
+            yield
+        except BaseException:
+            self._set_metadata(old)
+            raise
+        finally:
+            self._cache_metadata = cached
+        self._write_metadata(meta)
 
     @property
     def _metadata_key(self) -> str:
@@ -306,25 +326,39 @@ class Array:
         n = max(self.ndim, 1)
         return re.compile(r"\d+" + (sep + r"\d+") * (n - 1) + r"\Z")
 
-    def _stored_chunk_keys(self, shape: tuple[int, ...] | None = None) -> list[str]:
-        """Keys of the chunks present in the store that lie inside ``shape`` (the current one)."""
+    def _stored_chunks(self) -> list[tuple[str, tuple[int, ...]]]:
+        """(key, grid coordinates) of every chunk in the store, inside the shape or not."""
         store = self._chunk_store if self._chunk_store is not None else self._store
-        shape = self.shape if shape is None else shape
-        grid = tuple(-(-s // c) for s, c in zip(shape, self._grid_chunks, strict=True))
-        if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
-            prefix = join_path(self._path, "")
-            found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
-            return [k for k, c in found if c is not None and all(i < g for i, g in zip(c, grid, strict=True))]
         prefix = join_path(self._path, "")
+        if self._meta.zarr_format == 3:  # chunk key encodings of v3; shards are the stored unit
+            found = ((k, self._meta.parse_chunk_key(k[len(prefix) :])) for k in store.list_prefix(self._path))
+            return [(k, tuple(c)) for k, c in found if c is not None]
         pattern = self._chunk_key_pattern()
-        keys = []
+        chunks = []
         for key in store.list_prefix(self._path):
             rel = key[len(prefix) :]
             if pattern.match(rel):
-                coords = [int(c) for c in re.split(r"[./]", rel)] if self.ndim else []
-                if all(c < g for c, g in zip(coords, grid, strict=True)):
-                    keys.append(key)
-        return keys
+                chunks.append((key, tuple(int(c) for c in re.split(r"[./]", rel)) if self.ndim else ()))
+        return chunks
+
+    def _grid_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Stored chunks (shards when sharded) along each axis of an array of ``shape``."""
+        return tuple(-(-s // c) for s, c in zip(shape, self._grid_chunks, strict=True))
+
+    def _stored_chunk_keys(self) -> list[str]:
+        """Keys of the chunks present in the store that lie inside the current shape."""
+        grid = self._grid_shape(self.shape)
+        return [k for k, c in self._stored_chunks() if _inside(c, grid)]
+
+    def _delete_orphans(self, stored: list[tuple[str, tuple[int, ...]]]) -> None:
+        """Delete stored chunks wholly outside the current shape. Readers never see them, but
+        an append or resize interrupted before its metadata was written can leave some, and
+        growing the array over them would show their stale data instead of the fill value."""
+        grid = self._grid_shape(self._meta.shape)
+        orphans = [k for k, c in stored if not _inside(c, grid)]
+        if orphans:
+            store = self._chunk_store if self._chunk_store is not None else self._store
+            store.delete_many(orphans)
 
     def _access(self, meta: ArrayMetadataV2 | ArrayMetadataV3 | None = None) -> io.ChunkAccess:
         meta = self.metadata if meta is None else meta
@@ -493,8 +527,20 @@ class Array:
     # -- resizing ---------------------------------------------------------------------------
     def resize(self, *shape: Any) -> None:
         """Change the shape. Chunks wholly outside a shrunk shape are deleted from the store
-        before the new metadata is written (so a failed delete leaves the old shape, never
-        stale chunks a later growth would show again); data inside is not moved."""
+        after the new metadata is written (a crash in between leaves only invisible chunks);
+        stray chunks outside the old shape (left by an interrupted append or delete) are
+        deleted before a grown shape could expose them. Data inside is not moved.
+
+        Examples
+        --------
+        >>> import zarrlib as zarr
+        >>> z = zarr.zeros((10,), chunks=(5,), dtype="i4")
+        >>> z[:] = 1
+        >>> z.resize(5)
+        >>> z.resize(10)
+        >>> z[:].tolist()
+        [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if self.read_only:
@@ -504,45 +550,39 @@ class Array:
             raise ValueError(f"array {self.name!r}: new shape {shape} must have {self.ndim} non-negative dimensions")
         with self._lock(self._metadata_key):
             self._load_metadata()
-            keep = set(self._stored_chunk_keys(new_shape))
-            doomed = [k for k in self._stored_chunk_keys() if k not in keep]
-            if doomed:
-                store = self._chunk_store if self._chunk_store is not None else self._store
-                store.delete_many(doomed)
+            stored = self._stored_chunks()
+            self._delete_orphans(stored)  # before the new shape could expose them
             self._write_metadata(self._meta.with_shape(new_shape))
+            self._delete_orphans(stored)  # chunks the new shape cut off, only now that it is stored
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
         """Grow the array along ``axis`` and write ``data`` into the new part; returns the new shape.
 
-        The chunks are written before the metadata that makes them part of the array: if a
-        write fails (a network error on a remote store) the array keeps its old shape.
+        The new chunks are written first and the grown metadata last, so a reader (or a crash
+        part-way, or a failed write to a remote store) sees the array before the append or
+        after it, never a grown array whose new part is still missing.
         """
         if self.read_only:
             raise ReadOnlyError(f"array {self.name!r} is read-only")
         if not _is_lazy_array(data):
             data = np.asanyarray(data)
-        with self._lock(self._metadata_key):
-            self._load_metadata()
-            return self._append(data, axis)
-
-    def _append(self, data: Any, axis: int) -> tuple[int, ...]:
-        old = self.shape
         if axis < -self.ndim or axis >= self.ndim:
             raise ValueError(f"array {self.name!r}: axis {axis} is out of range for {self.ndim} dimensions")
         axis %= self.ndim
-        if len(data.shape) != self.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(data.shape, old, strict=True)) if i != axis
-        ):
-            raise ValueError(
-                f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
-            )
-        new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
-        new_meta = self._meta.with_shape(new)
-        region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
-        indexer = BasicIndexer(region, new, self._grid_chunks)
-        value = self._prepare_value(data, indexer.shape, lazy_ok=True)
-        io.write(self._access(new_meta), list(indexer), value, indexer.squeeze_axes)
-        self._write_metadata(new_meta)
+        with self._lock(self._metadata_key):
+            self._load_metadata()
+            old = self._meta.shape
+            if len(data.shape) != self.ndim or any(
+                a != b for i, (a, b) in enumerate(zip(data.shape, old, strict=True)) if i != axis
+            ):
+                raise ValueError(
+                    f"array {self.name!r}: cannot append shape {tuple(data.shape)} to shape {old} along axis {axis}"
+                )
+            new = tuple(s + (data.shape[i] if i == axis else 0) for i, s in enumerate(old))
+            self._delete_orphans(self._stored_chunks())
+            region = tuple(slice(old[i], new[i]) if i == axis else slice(None) for i in range(self.ndim))
+            with self._staged_metadata(self._meta.with_shape(new)):
+                self[region] = data
         return new
 
     # -- NumPy and Dask interop -------------------------------------------------------------
@@ -611,6 +651,10 @@ class _SelectionView:
 
     def __setitem__(self, selection: Any, value: Any) -> None:
         self._set(selection, value)
+
+
+def _inside(coords: tuple[int, ...], grid: tuple[int, ...]) -> bool:
+    return all(c < g for c, g in zip(coords, grid, strict=True))
 
 
 def _is_mask(selection: Any, shape: tuple[int, ...]) -> bool:

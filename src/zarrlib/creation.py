@@ -121,6 +121,31 @@ def init_array(
     dimension_separator: str | None = None,
 ) -> None:
     """Write the metadata of a new array into ``store`` (creating parent groups)."""
+    meta = _prepare_array_v2(
+        store, shape, chunks, dtype, compressor, fill_value, order, overwrite, path, chunk_store, filters,
+        object_codec, dimension_separator,
+    )  # fmt: skip
+    ensure_parent_groups(store, normalize_prefix(path))
+    store[join_path(normalize_prefix(path), ".zarray")] = meta.to_json()
+
+
+def _prepare_array_v2(
+    store: Store,
+    shape: Any,
+    chunks: Any,
+    dtype: Any,
+    compressor: Any,
+    fill_value: Any,
+    order: str,
+    overwrite: bool,
+    path: str | None,
+    chunk_store: Store | None,
+    filters: list[Any] | None,
+    object_codec: Any,
+    dimension_separator: str | None,
+) -> ArrayMetadataV2:
+    """Validate a new v2 array's metadata and make room for it (clear or check the path,
+    create parent groups); the caller writes the metadata document."""
     path = normalize_prefix(path)
     shape = normalize_shape(shape)
     dtype, object_codec = normalize_dtype(dtype, object_codec)
@@ -147,7 +172,7 @@ def init_array(
         filters=tuple(filter_configs) or None,
         dimension_separator=dimension_separator,
     )
-    encoded = meta.to_json()  # validate everything before touching the store
+    meta.to_json()  # validate everything before touching the store
     if store.read_only:
         raise ReadOnlyError(f"cannot create an array in read-only {store.display_name}")
     if overwrite:
@@ -156,8 +181,8 @@ def init_array(
             clear_node(chunk_store, path)
     else:
         check_vacant(store, path)
-    ensure_parent_groups(store, path)
-    store[join_path(path, ".zarray")] = encoded
+    ensure_parent_groups(store, path, write=False)  # checked now, written with the metadata
+    return meta
 
 
 def create(
@@ -212,13 +237,14 @@ def create(
     >>> z.nchunks
     100
     """
+    data = kwargs.pop("_data", _NO_DATA)  # from ``array``: chunks first, metadata last
     if storage_options is not None or (isinstance(store, str) and "://" in store):
         store = normalize_store(store, storage_options=storage_options)
     if zarr_format == 3:
         return _create_v3(
             shape, chunks, dtype, compressor, fill_value, order, store, synchronizer, overwrite, path, chunk_store,
             filters, cache_metadata, cache_attrs, read_only, object_codec, dimension_separator, write_empty_chunks,
-            allow_pickle, **kwargs,
+            allow_pickle, data, **kwargs,
         )  # fmt: skip
     if kwargs:
         raise TypeError(f"create() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
@@ -228,32 +254,53 @@ def create(
     chunk_store_obj = None if chunk_store is None else normalize_store(chunk_store)
     # whoever creates an array with the pickle codec has chosen it
     allow_pickle = allow_pickle or any(_codec_id(c) in UNSAFE_CODEC_IDS for c in [object_codec, *(filters or ())])
-    init_array(
-        store_obj,
-        shape,
-        chunks,
-        dtype,
-        compressor,
-        fill_value,
-        order,
-        overwrite,
-        path,
-        chunk_store_obj,
-        filters,
-        object_codec,
-        dimension_separator,
-    )
-    return Array(
-        store_obj,
+    meta = _prepare_array_v2(
+        store_obj, shape, chunks, dtype, compressor, fill_value, order, overwrite, path, chunk_store_obj, filters,
+        object_codec, dimension_separator,
+    )  # fmt: skip
+    return _open_new(
+        store_obj, path, meta, data, read_only, chunk_store_obj, synchronizer, cache_metadata, cache_attrs,
+        write_empty_chunks, allow_pickle,
+    )  # fmt: skip
+
+
+_NO_DATA = object()
+
+
+def _open_new(
+    store: Store,
+    path: str | None,
+    meta: Any,
+    data: Any,
+    read_only: bool,
+    chunk_store: Store | None,
+    synchronizer: Any,
+    cache_metadata: bool,
+    cache_attrs: bool,
+    write_empty_chunks: bool,
+    allow_pickle: bool,
+) -> Array:
+    """Open a new array whose metadata is not stored yet; write ``data`` (if any), then the
+    metadata. The metadata document is the commit point: until it is written there is no
+    array at ``path``, so a crash while the data is written leaves no half-filled array."""
+    z = Array(
+        store,
         path=path,
         read_only=read_only,
-        chunk_store=chunk_store_obj,
+        chunk_store=chunk_store,
         synchronizer=synchronizer,
-        cache_metadata=cache_metadata,
+        cache_metadata=True,
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
+        _metadata=meta,
     )
+    if data is not _NO_DATA:
+        z[...] = data
+    ensure_parent_groups(store, normalize_prefix(path), meta.zarr_format)
+    store[join_path(normalize_prefix(path), z._metadata_key)] = meta.to_json()
+    z._cache_metadata = cache_metadata
+    return z
 
 
 # -- Zarr v3 ---------------------------------------------------------------------------------
@@ -279,6 +326,7 @@ def _create_v3(
     dimension_separator: str | None,
     write_empty_chunks: bool,
     allow_pickle: bool,
+    data: Any = _NO_DATA,
     *,
     shards: Any = None,
     dimension_names: Any = None,
@@ -298,7 +346,7 @@ def _create_v3(
     and ``attributes``.
     """
     from .codecs.v3 import chain_from_user
-    from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, ChunkKeyEncoding, default_fill_value, encode_data_type
+    from .metadata.v3 import ArrayMetadataV3, ChunkKeyEncoding, default_fill_value, encode_data_type
     from .metadata.v3 import native_dtype as v3_native_dtype
 
     store_obj = normalize_store(store)
@@ -390,19 +438,11 @@ def _create_v3(
             clear_node(chunk_store_obj, path)
     else:
         check_vacant(store_obj, path)
-    ensure_parent_groups(store_obj, path, zarr_format=3)
-    store_obj[join_path(path, ZARR_JSON)] = encoded
-    return Array(
-        store_obj,
-        path=path,
-        read_only=read_only,
-        chunk_store=chunk_store_obj,
-        synchronizer=synchronizer,
-        cache_metadata=cache_metadata,
-        cache_attrs=cache_attrs,
-        write_empty_chunks=write_empty_chunks,
-        allow_pickle=allow_pickle,
-    )
+    ensure_parent_groups(store_obj, path, zarr_format=3, write=False)  # written with the metadata
+    return _open_new(
+        store_obj, path, meta, data, read_only, chunk_store_obj, synchronizer, cache_metadata, cache_attrs,
+        write_empty_chunks, allow_pickle,
+    )  # fmt: skip
 
 
 def empty(shape: Any, **kwargs: Any) -> Array:
@@ -444,92 +484,8 @@ def array(data: Any, **kwargs: Any) -> Array:
     storage_options = kwargs.pop("storage_options", None)
     store = kwargs.get("store")
     if storage_options is not None or (isinstance(store, str) and "://" in store):
-        store = kwargs["store"] = normalize_store(store, storage_options=storage_options)
-    if isinstance(store, Store) and store.prefers_batch and kwargs.get("chunk_store") is None:
-        return _array_chunks_first(data, store, kwargs)
-    z = create(shape=data.shape, **kwargs)
-    z[...] = data
-    return z
-
-
-def _array_chunks_first(data: Any, store: Store, kwargs: dict[str, Any]) -> Array:
-    """``array()`` on an object store: the chunks are written before the metadata, so a
-    failed write leaves no metadata pointing at chunks that were not written."""
-    staged = _StagedMetadata(store)
-    z = create(shape=data.shape, **{**kwargs, "store": staged})
-    z[...] = data
-    staged.flush()
-    return Array(
-        store,
-        path=kwargs.get("path"),
-        read_only=kwargs.get("read_only", False),
-        synchronizer=kwargs.get("synchronizer"),
-        cache_metadata=kwargs.get("cache_metadata", True),
-        cache_attrs=kwargs.get("cache_attrs", True),
-        write_empty_chunks=kwargs.get("write_empty_chunks", False),
-        allow_pickle=z._allow_pickle,
-    )
-
-
-class _StagedMetadata(Store):
-    """A store that holds back the metadata documents written through it until ``flush()``;
-    everything else (chunks, deletions, listings) goes to the store underneath at once."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.staged: dict[str, bytes] = {}
-        self.read_only = store.read_only
-        self.prefers_batch = store.prefers_batch
-
-    def _get(self, key: str) -> bytes:
-        return self.staged[key] if key in self.staged else self.store[key]
-
-    def _set(self, key: str, value: bytes) -> None:
-        if key.rsplit("/", 1)[-1] in _METADATA_NAMES:
-            self.staged[key] = value
-        else:
-            self.store[key] = value
-
-    def _delete(self, key: str) -> None:
-        if self.staged.pop(key, None) is None:
-            del self.store[key]
-
-    def _iter_keys(self) -> Any:
-        return iter(sorted(set(self.store.list_prefix("")) | set(self.staged)))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.staged or key in self.store
-
-    def get_many(self, keys: Any) -> dict[str, bytes]:
-        keys = list(keys)
-        return {
-            **self.store.get_many([k for k in keys if k not in self.staged]),
-            **{k: self.staged[k] for k in keys if k in self.staged},
-        }
-
-    def set_many(self, items: Any) -> None:
-        for key in [k for k in items if k.rsplit("/", 1)[-1] in _METADATA_NAMES]:
-            self.staged[key] = items[key]
-        self.store.set_many({k: v for k, v in items.items() if k not in self.staged})
-
-    def delete_many(self, keys: Any) -> None:
-        keys = [k for k in keys if self.staged.pop(k, None) is None]
-        self.store.delete_many(keys)
-
-    def get_range(self, key: str, byte_range: Any) -> bytes:
-        return self.store.get_range(key, byte_range)
-
-    def list_prefix(self, prefix: str) -> list[str]:
-        start = normalize_prefix(prefix) + "/" if normalize_prefix(prefix) else ""
-        return sorted(set(self.store.list_prefix(prefix)) | {k for k in self.staged if k.startswith(start)})
-
-    def flush(self) -> None:
-        self.store.set_many(self.staged)
-        self.staged.clear()
-
-
-#: Names of the metadata documents of both formats.
-_METADATA_NAMES = frozenset({".zarray", ".zgroup", ".zattrs", "zarr.json"})
+        kwargs["store"] = normalize_store(store, storage_options=storage_options)
+    return create(shape=data.shape, _data=data, **kwargs)
 
 
 def open_array(

@@ -83,3 +83,7 @@ class StoreError(ZarrlibError, OSError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (str(self), self.key))
+
+
+class CorruptStoreError(ZarrlibError, ValueError):
+    """A store's container is damaged as a whole (a zip file without its central directory)."""

@@ -32,8 +32,9 @@ def check_vacant(store: Store, path: str) -> None:
         raise ContainsGroupError(f"a group already exists at path {path or '/'!r}")
 
 
-def ensure_parent_groups(store: Store, path: str, zarr_format: int = 2) -> None:
-    """Create the missing groups above ``path``; refuse if an ancestor is an array."""
+def ensure_parent_groups(store: Store, path: str, zarr_format: int = 2, *, write: bool = True) -> None:
+    """Create the missing groups above ``path``; refuse if an ancestor is an array.
+    With ``write=False`` only check (new arrays create their parents after their chunks)."""
     path = normalize_prefix(path)
     if not path:  # the root has no ancestors (a root array must not get a root .zgroup)
         return
@@ -42,7 +43,7 @@ def ensure_parent_groups(store: Store, path: str, zarr_format: int = 2) -> None:
     for ancestor in ancestors:
         if contains_array(store, ancestor):
             raise ContainsArrayError(f"cannot create a node below the array at path {ancestor or '/'!r}")
-        if not contains_group(store, ancestor):
+        if write and not contains_group(store, ancestor):
             if zarr_format == 3:
                 store[join_path(ancestor, ZARR_JSON)] = GroupMetadataV3().to_json()
             else:

@@ -268,18 +268,27 @@ def test_failed_append_leaves_the_old_shape(s3, s3_server, monkeypatch):
 def test_array_writes_its_chunks_before_its_metadata(s3, s3_server, monkeypatch, zarr_format, metadata):
     store = FSStore(s3.url("grp"), retries=1, retry_delay=0.01, **s3.storage_options, **NO_BOTO_RETRIES)
     writes: list[list[str]] = []
-    original = store.fs.pipe
+    original, original_file = store.fs.pipe, store.fs.pipe_file
 
     def recorded(values, *args, **kwargs):
         writes.append(sorted(p.rsplit("/grp/", 1)[1] for p in values))
         return original(values, *args, **kwargs)
 
+    def recorded_file(path, value, *args, **kwargs):  # a single key's write
+        writes.append([path.rsplit("/grp/", 1)[1]])
+        return original_file(path, value, *args, **kwargs)
+
     monkeypatch.setattr(store.fs, "pipe", recorded)
+    monkeypatch.setattr(store.fs, "pipe_file", recorded_file)
     a = data_2d((20, 10))
     z = zarr.array(a, chunks=(10, 10), store=store, path="sub/arr", zarr_format=zarr_format)
     assert z.store is store
     assert f"sub/arr/{metadata}" in writes[-1]  # the metadata goes last...
-    assert not any(metadata in k for batch in writes[:-1] for k in batch)  # ...after every chunk
+    first_metadata = min(i for i, batch in enumerate(writes) if any(k.endswith(metadata) for k in batch))
+    chunk_batches = [
+        i for i, batch in enumerate(writes) if any(k.startswith("sub/arr/") and not k.endswith(metadata) for k in batch)
+    ]
+    assert chunk_batches and max(chunk_batches) < first_metadata  # ...after every chunk (parent groups too)
     np.testing.assert_array_equal(zarr.open_array(store, path="sub/arr", mode="r")[:], a)
 
     _stop_server_on_call(monkeypatch, store, "pipe", s3_server, on_call=1)
@@ -289,7 +298,10 @@ def test_array_writes_its_chunks_before_its_metadata(s3, s3_server, monkeypatch,
     assert not [k for k in s3.filesystem().find(s3.bucket) if "/failed/" in k and k.endswith(metadata)]
 
 
-def test_failed_shrink_leaves_the_old_shape(s3, s3_server, monkeypatch):
+def test_failed_shrink_delete_never_shows_stale_chunks(s3, s3_server, monkeypatch):
+    """A shrink stores the new shape first, then deletes the chunks it cut off (issue 7: chunks
+    still inside the shape are never deleted before it changes, which a crash would tear). A
+    failed delete leaves chunks outside the shape; growing again deletes them first."""
     url = s3.url("shrink")
     a = data_2d((20, 10))
     zarr.array(a, chunks=(5, 10), store=url, storage_options=s3.storage_options)
@@ -299,7 +311,11 @@ def test_failed_shrink_leaves_the_old_shape(s3, s3_server, monkeypatch):
     with pytest.raises(StoreError, match=r"delete of key '1\.0' in FSStore"):
         z.resize(5, 10)
     s3_server.start()
-    assert zarr.open_array(url, mode="r", storage_options=s3.storage_options).shape == (20, 10)
+    reopened = zarr.open_array(url, mode="r+", storage_options=s3.storage_options)
+    assert reopened.shape == (5, 10)
+    np.testing.assert_array_equal(reopened[:], a[:5])
+    reopened.resize(20, 10)
+    np.testing.assert_array_equal(reopened[5:], np.zeros((15, 10), dtype=a.dtype))
 
 
 # -- zarr-python 3 through the same bucket --------------------------------------------------------

@@ -218,6 +218,25 @@ class ShardRuntime:
 
         _run_all(decode_one, jobs)
 
+    def check(self, raw: Any, key: str) -> list[tuple[tuple[int, ...] | None, str]]:
+        """Decode every inner chunk of a stored shard; the failures as (inner chunk
+        coordinates, message), with None for coordinates when the index itself is bad."""
+        try:
+            index = self._index_of(raw, key)
+        except ChunkDecodeError as e:
+            return [(None, str(e))]
+        buf = memoryview(raw).cast("B")
+        failures: list[tuple[tuple[int, ...] | None, str]] = []
+        for coords in itertools.product(*map(range, self.chunks_per_shard)):
+            offset, nbytes = (int(v) for v in index[coords])
+            if offset == MAX_UINT64:
+                continue
+            try:
+                self.inner.decode(buf[offset : offset + nbytes])
+            except Exception as e:  # codecs raise anything from RuntimeError to struct.error
+                failures.append((coords, f"inner chunk {coords} could not be decoded: {type(e).__name__}: {e}"))
+        return failures
+
     def encode(self, shard: np.ndarray, spec: ChunkSpec | None = None) -> bytes:
         coords_list = [tuple(int(c) for c in row) for row in morton_order(self.chunks_per_shard)]
         encoded: dict[tuple[int, ...], bytes | None] = {}

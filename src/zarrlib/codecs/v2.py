@@ -11,6 +11,7 @@ import numpy as np
 from numcodecs.abc import Codec
 from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray
 
+from ..blosc import check_frame
 from ..metadata.v2 import ArrayMetadataV2
 from . import blosc_parts
 from .registry import build_codec
@@ -53,6 +54,8 @@ class V2ChunkCodec:
     def decode(self, raw: bytes) -> np.ndarray:
         """Bytes of one stored chunk -> an ndarray of the chunk shape (maybe read-only)."""
         buf: Any = raw
+        if isinstance(self.compressor, numcodecs.Blosc):
+            check_frame(raw)
         if self.compressor is not None:
             buf = self.compressor.decode(buf)
         for f in reversed(self.filters):
@@ -76,6 +79,7 @@ class V2ChunkCodec:
         flat = out.reshape(-1, order=self.order).view(np.uint8)
         if isinstance(self.compressor, numcodecs.Blosc):
             # Blosc writes what the header says; a short chunk would leave stale bytes in out
+            check_frame(raw)
             expected = _blosc_nbytes(raw)
             if expected != out.nbytes:
                 raise ValueError(

@@ -19,6 +19,7 @@ import numcodecs
 import numpy as np
 from numcodecs.abc import Codec
 
+from ..blosc import check_frame
 from ..errors import CodecError
 from ..metadata.v3 import BYTES, STRING, parse_named
 from .registry import build_codec
@@ -385,6 +386,10 @@ class BloscCodec(_NumcodecsBacked):
         if self.typesize is None:
             return replace(self, typesize=max(spec.dtype.itemsize, 1) if not spec.dtype.hasobject else 1)
         return self
+
+    def decode(self, data: Any) -> Any:
+        check_frame(data)  # Blosc would read past the end of a truncated frame
+        return self.numcodec.decode(data)
 
     def _make(self) -> Codec:
         return numcodecs.Blosc(

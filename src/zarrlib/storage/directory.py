@@ -20,12 +20,19 @@ def is_temp_name(name: str) -> bool:
 class DirectoryStore(Store):
     """Files under a root directory. Writes are atomic: a temp file is renamed into place.
 
+    A value is written to ``.<name>.<uuid>.partial`` in the key's directory, then renamed
+    over the key's file, so a reader (or a writer killed part-way) sees the old value or the
+    new one, never part of one. Temp files left by a killed writer are ignored by reads and
+    listings and removed by ``zarrlib.repair``.
+
     Parameters
     ----------
     path
         The root directory; created on first write.
     fsync
-        Also flush each file and its directory to disk before the write returns.
+        Also make each write durable against power loss before it returns: the temp file
+        is fsynced before the rename, then its directory (and any directory the write
+        created, through its parent) after it; deletes fsync their directory.
     read_only
         Refuse every modification.
     """
@@ -62,6 +69,11 @@ class DirectoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         target = self._file(key)
         directory, name = os.path.split(target)
+        if self.fsync:  # a new directory's entry is durable once its parent is synced
+            created = _missing_directories(directory)
+            os.makedirs(directory, exist_ok=True)
+            for new in created:
+                _fsync_dir(os.path.dirname(new))
         temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
         try:
             f = open(temp, "wb")
@@ -85,12 +97,15 @@ class DirectoryStore(Store):
             _fsync_dir(directory)
 
     def _delete(self, key: str) -> None:
+        path = self._file(key)
         try:
-            os.remove(self._file(key))
+            os.remove(path)
         except (FileNotFoundError, NotADirectoryError):
             raise KeyError(key) from None
         except IsADirectoryError:
-            shutil.rmtree(self._file(key))
+            _remove_tree(path)
+        if self.fsync:
+            _fsync_dir(os.path.dirname(path))
 
     def _iter_keys(self) -> Iterator[str]:
         return iter(self.list_prefix(""))
@@ -105,7 +120,8 @@ class DirectoryStore(Store):
         prefix = normalize_prefix(prefix)
         root = self._file(prefix) if prefix else self.path
         keys = []
-        for dirpath, _dirnames, filenames in os.walk(root):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not is_temp_name(d)]  # a removal in progress
             rel = os.path.relpath(dirpath, self.path)
             base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
             keys.extend(base + name for name in filenames if not is_temp_name(name))
@@ -125,16 +141,25 @@ class DirectoryStore(Store):
         if os.path.isfile(target):
             return os.path.getsize(target)
         total = 0
-        for dirpath, _, filenames in os.walk(target):
+        for dirpath, dirnames, filenames in os.walk(target):
+            dirnames[:] = [d for d in dirnames if not is_temp_name(d)]
             total += sum(os.path.getsize(os.path.join(dirpath, n)) for n in filenames if not is_temp_name(n))
         return total
 
     def rmdir(self, prefix: str = "") -> None:
+        """Delete everything below ``prefix``. The directory is first renamed to a temp name,
+        so it vanishes at once: a writer killed while deleting leaves only a temp directory
+        (ignored by listings, removed by ``zarrlib.repair``), not a half-deleted node."""
         self._check_writable(prefix)
         prefix = normalize_prefix(prefix)
-        target = self._file(prefix) if prefix else self.path
-        if os.path.isdir(target):
-            shutil.rmtree(target)
+        if prefix:
+            _remove_tree(self._file(prefix))
+        elif os.path.isdir(self.path):  # the root stays; each entry in it vanishes at once
+            for name in os.listdir(self.path):
+                _remove_tree(os.path.join(self.path, name))
+        parent = os.path.dirname(self._file(prefix)) if prefix else self.path
+        if self.fsync and os.path.isdir(parent):
+            _fsync_dir(parent)
 
     def __repr__(self) -> str:
         return f"DirectoryStore({self.path!r})"
@@ -143,6 +168,29 @@ class DirectoryStore(Store):
         return isinstance(other, DirectoryStore) and other.path == self.path
 
     __hash__ = object.__hash__
+
+
+def _remove_tree(path: str) -> None:
+    """Delete a file or a directory tree; a directory is renamed to a temp name first."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        directory, name = os.path.split(path)
+        doomed = os.path.join(directory, name if is_temp_name(name) else f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
+        os.replace(path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def _missing_directories(directory: str) -> list[str]:
+    """The directories ``os.makedirs(directory)`` will create, outermost first."""
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return missing[::-1]
 
 
 def _fsync_dir(directory: str) -> None:

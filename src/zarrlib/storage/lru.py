@@ -192,12 +192,20 @@ class LRUStoreCache(Store):
 
     # -- writes go through -------------------------------------------------------------------
     def _set(self, key: str, value: bytes) -> None:
-        self.store[key] = value
+        try:
+            self.store[key] = value
+        except BaseException:  # the store failed: what it now holds is its business, not the cache's
+            self.invalidate()
+            raise
         self._changed([key], exists=True)
         self._remember(key, value, self._version)
 
     def set_many(self, items: Mapping[str, bytes]) -> None:
-        self.store.set_many(items)
+        try:
+            self.store.set_many(items)
+        except BaseException:  # some keys may be written, others not: trust nothing cached
+            self.invalidate()
+            raise
         self._changed(items, exists=True)
         version = self._version
         for key, value in items.items():

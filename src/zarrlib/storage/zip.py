@@ -6,6 +6,12 @@ silently appending a duplicate member (which readers would resolve differently).
 chunk once, with writes aligned to chunk boundaries, set each node's attributes in one
 ``attrs.update({...})``, then ``close()`` the store so that the zip's central directory is
 written. Group deletes and moves are refused before anything changes.
+
+Crash safety: a zip is only readable once ``close()`` has written its central directory, so
+a writer killed before that leaves a file no zip reader can open (in mode ``a`` that includes
+the members written before: new members overwrite the old central directory). Opening such a file (in any
+mode) raises ``CorruptStoreError`` rather than appending a second archive after it. Write to
+a DirectoryStore or SQLiteStore when a writer may be interrupted, and zip the finished result.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ReadOnlyError
+from ..errors import CorruptStoreError, ReadOnlyError
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 MODES = ("r", "w", "a", "x")
@@ -64,9 +70,20 @@ class ZipStore(Store):
         self.compression = compression
         self.read_only = mode == "r"
         self._mutex = threading.RLock()
-        self._zf: zipfile.ZipFile | None = zipfile.ZipFile(
-            self.path, mode=mode, compression=compression, allowZip64=allowZip64
-        )
+        if (
+            mode == "a"
+            and os.path.isfile(self.path)
+            and os.path.getsize(self.path)
+            and not zipfile.is_zipfile(self.path)
+        ):
+            # zipfile would append a new archive after the damaged one, hiding every member in it
+            raise _corrupt(self.path, None)
+        try:
+            self._zf: zipfile.ZipFile | None = zipfile.ZipFile(
+                self.path, mode=mode, compression=compression, allowZip64=allowZip64
+            )
+        except zipfile.BadZipFile as e:
+            raise _corrupt(self.path, e) from e
         self._names: set[str] = set(self._zf.namelist())
 
     # -- the open archive -----------------------------------------------------------------
@@ -183,3 +200,11 @@ class ZipStore(Store):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["path"], mode="r", compression=state["compression"])  # type: ignore[misc]
+
+
+def _corrupt(path: str, error: Exception | None) -> CorruptStoreError:
+    detail = f" ({error})" if error is not None else ""
+    return CorruptStoreError(
+        f"ZipStore {path!r} is not a complete zip archive{detail}: its central directory is missing or "
+        "damaged, as when a writer is killed before ZipStore.close(); the members cannot be read reliably"
+    )
