@@ -118,7 +118,9 @@ class Array:
         self._meta = meta
         try:
             if meta.zarr_format == 3:
-                self._codec = V3ChunkCodec.from_metadata(meta, write_empty_chunks=self._write_empty_chunks)
+                self._codec = V3ChunkCodec.from_metadata(
+                    meta, write_empty_chunks=self._write_empty_chunks, allow_pickle=self._allow_pickle
+                )
                 return
             self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
         except ValueError as e:

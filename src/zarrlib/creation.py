@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import storage
-from .codecs.registry import UNSAFE_CODEC_IDS
+from .codecs.registry import UNSAFE_CODEC_IDS, pickle_opt_in
 from .core import Array, _is_lazy_array
 from .errors import ArrayNotFoundError, ContainsArrayError, ContainsGroupError, ReadOnlyError
 from .metadata.dtypes import normalize_dtype
@@ -100,7 +100,7 @@ def _compressor_config(compressor: Any) -> dict[str, Any] | None:
 
 
 def _codec_id(codec: Any) -> str | None:
-    if codec is None:
+    if codec is None or isinstance(codec, str):
         return None
     return codec.get("id") if isinstance(codec, dict) else getattr(codec, "codec_id", None)
 
@@ -351,18 +351,25 @@ def _create_v3(
         dimension_names = tuple(dimension_names)
         if len(dimension_names) != len(shape) or not all(n is None or isinstance(n, str) for n in dimension_names):
             raise ValueError(f"dimension_names must be {len(shape)} strings or None, got {dimension_names!r}")
-    codec = chain_from_user(
-        dtype=dtype,
-        vlen=vlen,
-        fill_value=fill,
-        chunks=chunks,
-        shards=shards,
-        codecs=codecs,
-        filters=filters,
-        serializer=serializer,
-        compressors=compressors,
-        index_location=index_location,
+    # whoever creates an array with the pickle codec has chosen it
+    user_codecs = [filters, serializer, compressors, compressor, codecs]
+    flat = [c for group in user_codecs for c in (group if isinstance(group, (list, tuple)) else [group])]
+    allow_pickle = allow_pickle or any(
+        _codec_id(c) in UNSAFE_CODEC_IDS or (isinstance(c, dict) and c.get("name") == "numcodecs.pickle") for c in flat
     )
+    with pickle_opt_in(allow_pickle):
+        codec = chain_from_user(
+            dtype=dtype,
+            vlen=vlen,
+            fill_value=fill,
+            chunks=chunks,
+            shards=shards,
+            codecs=codecs,
+            filters=filters,
+            serializer=serializer,
+            compressors=compressors,
+            index_location=index_location,
+        )
     meta = ArrayMetadataV3(
         shape=shape,
         data_type=data_type,

@@ -120,8 +120,10 @@ class Group(MutableMapping[str, Any]):
         chunk_store: StoreLike = None,
         cache_attrs: bool = True,
         synchronizer: Any = None,
+        allow_pickle: bool = False,
     ) -> None:
         self._store = normalize_store(store, mode="r" if read_only else "a")
+        self._allow_pickle = allow_pickle
         self._chunk_store = None if chunk_store is None else normalize_store(chunk_store)
         self._path = normalize_prefix(path)
         self._read_only = read_only
@@ -226,6 +228,7 @@ class Group(MutableMapping[str, Any]):
                 chunk_store=self._chunk_store,
                 synchronizer=self._synchronizer,
                 cache_attrs=self._cache_attrs,
+                allow_pickle=self._allow_pickle,
             )
         return Group(
             self._store,
@@ -234,6 +237,7 @@ class Group(MutableMapping[str, Any]):
             chunk_store=self._chunk_store,
             cache_attrs=self._cache_attrs,
             synchronizer=self._synchronizer,
+            allow_pickle=self._allow_pickle,
         )
 
     def _kind(self, path: str) -> str | None:
@@ -550,6 +554,7 @@ class Group(MutableMapping[str, Any]):
             "chunk_store": self._chunk_store,
             "cache_attrs": self._cache_attrs,
             "synchronizer": self._synchronizer,
+            "allow_pickle": self._allow_pickle,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -719,6 +724,7 @@ def open_group(
     path: str | None = None,
     chunk_store: StoreLike = None,
     zarr_format: int | None = None,
+    allow_pickle: bool = False,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
@@ -726,6 +732,7 @@ def open_group(
     create if missing; ``w`` create, replacing anything there; ``w-`` (or ``x``) create,
     fail if something is there. ``zarr_format`` (2 or 3) is the format of a new group;
     an existing group is opened in its own format (a different ``zarr_format`` is an error).
+    Member arrays whose codecs include pickle open only with ``allow_pickle=True``.
 
     Examples
     --------
@@ -755,5 +762,6 @@ def open_group(
         chunk_store=chunk_store_obj,
         cache_attrs=cache_attrs,
         synchronizer=synchronizer,
+        allow_pickle=allow_pickle,
     )
     return _check_format(g, zarr_format)

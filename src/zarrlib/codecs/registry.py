@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import lzma
+import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numcodecs
@@ -21,6 +25,30 @@ except ImportError:  # pragma: no cover - depends on the numcodecs version
 
 #: Codecs that execute code from the stored data when decoding.
 UNSAFE_CODEC_IDS = frozenset({"pickle"})
+
+#: Set to 1 to allow the pickle codec everywhere without ``allow_pickle=True`` (trusted data only).
+ALLOW_PICKLE_ENV = "ZARRLIB_ALLOW_PICKLE"
+
+
+#: Set by ``pickle_opt_in`` while the codecs of an array opened with ``allow_pickle=True`` are built.
+_opted_in: contextvars.ContextVar[bool] = contextvars.ContextVar("zarrlib_allow_pickle", default=False)
+
+
+def pickle_allowed(allow_pickle: bool = False) -> bool:
+    """Whether a stored pickle codec may be built: the caller opted in, or the environment did."""
+    if allow_pickle or _opted_in.get():
+        return True
+    return os.environ.get(ALLOW_PICKLE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+@contextlib.contextmanager
+def pickle_opt_in(allow_pickle: bool) -> Iterator[None]:
+    """Codecs built inside the block (v3 chains, nested in sharding) follow ``allow_pickle``."""
+    token = _opted_in.set(allow_pickle)
+    try:
+        yield
+    finally:
+        _opted_in.reset(token)
 
 
 class _LZMAFiltersInHeader(numcodecs.LZMA):
@@ -40,15 +68,37 @@ class _LZMAFiltersInHeader(numcodecs.LZMA):
         return numcodecs.LZMA.__repr__(self).replace(type(self).__name__, "LZMA", 1)
 
 
+class _OptedInPickle(numcodecs.Pickle):
+    """numcodecs' Pickle, decoding without its process-wide switch: built only for a caller
+    who passed ``allow_pickle=True`` (or set the environment variable) for this array."""
+
+    def decode(self, buf: Any, out: Any = None) -> Any:
+        import pickle
+
+        from numcodecs.compat import ensure_contiguous_ndarray
+
+        decoded = pickle.loads(ensure_contiguous_ndarray(buf))
+        if out is not None:
+            np.copyto(out, decoded)
+            return out
+        return decoded
+
+
 def build_codec(config: dict[str, Any], *, allow_pickle: bool = False, where: str = "") -> Codec:
     """A numcodecs codec for a stored config; the error names ``where`` the config came from."""
     config = dict(config)
     codec_id = config.get("id")
-    if codec_id in UNSAFE_CODEC_IDS and not allow_pickle:
+    if codec_id in UNSAFE_CODEC_IDS and not pickle_allowed(allow_pickle):
         raise CodecError(
-            f"{where}codec {codec_id!r} runs code stored in the data when decoding; "
-            "open with allow_pickle=True only if you trust the source"
+            f"{where}codec {codec_id!r} runs code stored in the data when decoding (unpickling can run "
+            f"any code, so a hostile store could take over this process): refused; open with allow_pickle=True "
+            f"(or set {ALLOW_PICKLE_ENV}=1) only if you trust whoever wrote the data"
         )
+    if codec_id in UNSAFE_CODEC_IDS:
+        try:
+            return _OptedInPickle(**{k: v for k, v in config.items() if k != "id"})
+        except TypeError as e:
+            raise CodecError(f"{where}invalid config {config!r} for codec {codec_id!r} ({e})") from None
     if codec_id == "lzma" and config.get("filters") and config.get("format", 1) != lzma.FORMAT_RAW:
         params = {k: v for k, v in config.items() if k != "id"}
         return _LZMAFiltersInHeader(**params)

@@ -21,7 +21,7 @@ from numcodecs.abc import Codec
 
 from ..errors import CodecError
 from ..metadata.v3 import BYTES, STRING, parse_named
-from .registry import build_codec
+from .registry import build_codec, pickle_opt_in
 
 ARRAY_ARRAY, ARRAY_BYTES, BYTES_BYTES = "array -> array", "array -> bytes", "bytes -> bytes"
 NUMCODECS_PREFIX = "numcodecs."
@@ -582,16 +582,19 @@ class V3ChunkCodec:
         self.partial_writes = self.partial_reads
 
     @classmethod
-    def from_metadata(cls, meta: Any, *, write_empty_chunks: bool = False, where: str = "") -> V3ChunkCodec:
-        codecs = parse_codecs(meta.codecs, where)
-        return cls(
-            meta.chunk_grid_shape,
-            meta.dtype,
-            codecs,
-            meta.fill_value,
-            write_empty_chunks=write_empty_chunks,
-            where=where,
-        )
+    def from_metadata(
+        cls, meta: Any, *, write_empty_chunks: bool = False, where: str = "", allow_pickle: bool = False
+    ) -> V3ChunkCodec:
+        with pickle_opt_in(allow_pickle):  # 'numcodecs.pickle' may sit anywhere, even inside a shard
+            codecs = parse_codecs(meta.codecs, where)
+            return cls(
+                meta.chunk_grid_shape,
+                meta.dtype,
+                codecs,
+                meta.fill_value,
+                write_empty_chunks=write_empty_chunks,
+                where=where,
+            )
 
     @property
     def sharding(self) -> Any:
