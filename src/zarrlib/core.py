@@ -337,6 +337,7 @@ class Array:
             fill_value=meta.fill_value,
             write_empty_chunks=self._write_empty_chunks,
             lock_for=None if self._synchronizer is None else self._synchronizer.__getitem__,
+            name=self.name,
         )
 
     # -- reading ----------------------------------------------------------------------------

@@ -66,3 +66,7 @@ class CodecError(ZarrlibError, ValueError):
 
 class CopyError(ZarrlibError, ValueError):
     """A copy found something in its way in the destination (``if_exists='raise'``)."""
+
+
+class ConcurrentWriteError(ZarrlibError, RuntimeError):
+    """Two threads wrote one chunk at once without a synchronizer, and one update would be lost."""
