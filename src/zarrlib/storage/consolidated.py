@@ -75,6 +75,7 @@ class ConsolidatedMetadataStore(Store):
 
     def getsize(self, prefix: str = "") -> int:
         """0: the same metadata is counted once, in the underlying (chunk) store."""
+        normalize_prefix(prefix)  # still refuse a hostile prefix
         return 0
 
     @property

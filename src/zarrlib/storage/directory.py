@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 
+from ..errors import InvalidKeyError
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 TEMP_SUFFIX = ".partial"
@@ -19,6 +20,10 @@ def is_temp_name(name: str) -> bool:
 
 class DirectoryStore(Store):
     """Files under a root directory. Writes are atomic: a temp file is renamed into place.
+
+    Writes and deletes never leave the root: a key leading through a symbolic link to a
+    directory outside it is refused with ``InvalidKeyError`` (a key that is itself a link is
+    replaced, not written through). Reads follow links.
 
     Parameters
     ----------
@@ -62,6 +67,7 @@ class DirectoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         target = self._file(key)
         directory, name = os.path.split(target)
+        self._check_confined(key, directory)
         if os.path.isdir(target):
             raise KeyError(f"cannot write {key!r}: a directory of that name exists in {self.path}")
         os.makedirs(directory, exist_ok=True)
@@ -81,6 +87,7 @@ class DirectoryStore(Store):
             _fsync_dir(directory)
 
     def _delete(self, key: str) -> None:
+        self._check_confined(key, os.path.dirname(self._file(key)))
         try:
             os.remove(self._file(key))
         except (FileNotFoundError, NotADirectoryError):
@@ -129,8 +136,25 @@ class DirectoryStore(Store):
         self._check_writable(prefix)
         prefix = normalize_prefix(prefix)
         target = self._file(prefix) if prefix else self.path
+        if prefix and os.path.islink(target):  # the link is the store's; what it points to is not
+            self._check_confined(prefix, os.path.dirname(target))
+            os.remove(target)
+            return
+        if prefix:
+            self._check_confined(prefix, target)
         if os.path.isdir(target):
             shutil.rmtree(target)
+
+    def _check_confined(self, key: str, directory: str) -> None:
+        """Refuse to create, replace or delete files outside the root through a symbolic link
+        in it (reads follow links: linking arrays in from other disks is common)."""
+        root = os.path.realpath(self.path)
+        real = os.path.realpath(directory)
+        if real != root and not real.startswith(root + os.sep):
+            raise InvalidKeyError(
+                f"DirectoryStore {self.path!r}: key {key!r} leads through a symbolic link to {real!r}, "
+                "outside the store's root; writes and deletes stay inside the root"
+            )
 
     def __repr__(self) -> str:
         return f"DirectoryStore({self.path!r})"
