@@ -23,7 +23,7 @@ from .hierarchy import Group, open_group
 from .metadata.consolidated import ConsolidatedMetadataV2, is_metadata_key
 from .metadata.v2 import CONSOLIDATED_KEY
 from .metadata.v3 import ZARR_JSON
-from .nodes import contains_array, contains_group, join_path
+from .nodes import contains_array, contains_group, explain_missing, join_path
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
 from .storage.consolidated import ConsolidatedMetadataStore
 from .tree import TreeView, is_array_like
@@ -57,6 +57,7 @@ def open(store: StoreLike = None, mode: str = "a", *, path: str | None = None, *
         if contains_group(store_obj, path):
             return open_group(store_obj, mode=mode, path=path, **kwargs)
         if mode in ("r", "r+"):
+            explain_missing(store_obj, path)
             raise PathNotFoundError(f"nothing (no array or group) at path {'/' + path!r} in {store_obj.display_name}")
     if "shape" in kwargs:
         return creation.open_array(store_obj, mode=mode, path=path, **kwargs)

@@ -15,7 +15,15 @@ from .errors import ArrayNotFoundError, ContainsArrayError, ContainsGroupError, 
 from .metadata.dtypes import normalize_dtype
 from .metadata.fill_value import normalize_fill_value
 from .metadata.v2 import ArrayMetadataV2
-from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
+from .nodes import (
+    check_vacant,
+    clear_node,
+    contains_array,
+    contains_group,
+    ensure_parent_groups,
+    explain_missing,
+    join_path,
+)
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
 
 # Chunk-size targets of the guessing heuristic (bytes).
@@ -483,6 +491,7 @@ def open_array(
     if mode in ("r", "r+") and not exists:
         if contains_group(store_obj, path):
             raise ContainsGroupError(f"path {path or '/'!r} holds a group, not an array")
+        explain_missing(store_obj, path)
         raise ArrayNotFoundError(f"no array at path {path or '/'!r} in {store_obj.display_name}")
     if mode in ("w-", "x") and exists:
         raise ContainsArrayError(f"an array already exists at path {path or '/'!r}")

@@ -11,8 +11,18 @@ class ZarrlibError(Exception):
     """Base class of every zarrlib-specific error."""
 
 
+#: Longest error message; a hostile document's huge value is shown by its head and tail.
+MAX_MESSAGE = 1000
+
+
 class MetadataError(ZarrlibError, ValueError):
     """Stored metadata is unparseable, inconsistent or names something unsupported."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        if len(message) > MAX_MESSAGE:
+            cut = len(message) - MAX_MESSAGE
+            message = f"{message[: MAX_MESSAGE - 200]} [... {cut:,} characters ...] {message[-200:]}"
+        super().__init__(message, *args)
 
 
 class ArrayNotFoundError(ZarrlibError, KeyError):

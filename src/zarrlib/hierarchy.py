@@ -31,7 +31,15 @@ from .errors import (
 from .metadata.dtypes import normalize_dtype
 from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, CONSOLIDATED_KEY, GROUP_KEY, GroupMetadataV2
 from .metadata.v3 import ZARR_JSON, GroupMetadataV3, parse_node
-from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
+from .nodes import (
+    check_vacant,
+    clear_node,
+    contains_array,
+    contains_group,
+    ensure_parent_groups,
+    explain_missing,
+    join_path,
+)
 from .storage import DictStore, Store, StoreLike, normalize_prefix, normalize_store, validate_key
 
 #: Segment names that would collide with the metadata documents of a node (v2 and v3).
@@ -750,6 +758,7 @@ def open_group(
         if not contains_group(store_obj, path):
             if contains_array(store_obj, path):
                 raise ContainsArrayError(f"path {'/' + path!r} holds an array, not a group")
+            explain_missing(store_obj, path)
             raise GroupNotFoundError(f"no group at path {'/' + path!r} in {store_obj.display_name}")
     elif mode == "w":
         init_group(store_obj, path, True, chunk_store_obj, zarr_format or 2)

@@ -99,6 +99,8 @@ def build_codec(config: dict[str, Any], *, allow_pickle: bool = False, where: st
             return _OptedInPickle(**{k: v for k, v in config.items() if k != "id"})
         except TypeError as e:
             raise CodecError(f"{where}invalid config {config!r} for codec {codec_id!r} ({e})") from None
+    if codec_id == "blosc":
+        _check_blosc(config, where)
     if codec_id == "lzma" and config.get("filters") and config.get("format", 1) != lzma.FORMAT_RAW:
         params = {k: v for k, v in config.items() if k != "id"}
         return _LZMAFiltersInHeader(**params)
@@ -109,8 +111,26 @@ def build_codec(config: dict[str, Any], *, allow_pickle: bool = False, where: st
             f"{where}unknown codec id {codec_id!r} in {config!r}: "
             "no such codec is registered with numcodecs (numcodecs.register_codec adds one)"
         ) from None
-    except (ValueError, TypeError) as e:
-        raise CodecError(f"{where}invalid config {config!r} for codec {codec_id!r} ({e})") from None
+    except Exception as e:  # numcodecs constructors raise anything (Blosc shuffle=7: IndexError)
+        raise CodecError(f"{where}invalid config {config!r} for codec {codec_id!r} ({type(e).__name__}: {e})") from None
+
+
+def _check_blosc(config: dict[str, Any], where: str) -> None:
+    """numcodecs takes any Blosc parameters and fails later (or in repr): check them here."""
+    checks = {
+        "cname": lambda v: v in numcodecs.blosc.list_compressors(),
+        "clevel": lambda v: _is_int(v) and 0 <= v <= 9,
+        "shuffle": lambda v: _is_int(v) and -1 <= v <= 2,
+        "blocksize": lambda v: _is_int(v) and v >= 0,
+        "typesize": lambda v: _is_int(v) and v >= 1,
+    }
+    for name, ok in checks.items():
+        if name in config and not ok(config[name]):
+            raise CodecError(f"{where}invalid Blosc {name} {config[name]!r} in {config!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def codec_config(codec: Codec) -> dict[str, Any]:

@@ -358,7 +358,7 @@ class BloscCodec(_NumcodecsBacked):
             raise CodecError(f"{where}blosc cname must be one of {list(_BLOSC_CNAMES)}, got {cname!r}")
         clevel = _positive_int(config.get("clevel", 5), "blosc clevel", where, 0, 9)
         shuffle = config.get("shuffle", "shuffle")
-        if shuffle not in _BLOSC_SHUFFLE:
+        if not isinstance(shuffle, str) or shuffle not in _BLOSC_SHUFFLE:
             raise CodecError(f"{where}blosc shuffle must be one of {list(_BLOSC_SHUFFLE)}, got {shuffle!r}")
         typesize = config.get("typesize")
         if typesize is not None:

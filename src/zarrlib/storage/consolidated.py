@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import PathNotFoundError, ReadOnlyError
+from ..errors import InvalidKeyError, MetadataError, PathNotFoundError, ReadOnlyError
 from ..metadata.consolidated import ConsolidatedMetadataV2
 from ..metadata.v2 import CONSOLIDATED_KEY
 from .base import Store, normalize_prefix, validate_key
@@ -37,7 +37,10 @@ class ConsolidatedMetadataStore(Store):
         self.metadata_key = key
         self._docs = {}
         for name in meta.metadata:
-            full = validate_key(f"{prefix}/{name}" if prefix else name)
+            try:
+                full = validate_key(f"{prefix}/{name}" if prefix else name)
+            except InvalidKeyError as e:
+                raise MetadataError(f"{key!r}: entry {name!r} is not a valid key: {e}") from None
             self._docs[full] = meta.metadata[name]
         self._encoded: dict[str, bytes] = {}
 
