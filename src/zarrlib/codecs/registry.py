@@ -133,6 +133,41 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def declared_nbytes(codec: Codec, raw: Any) -> int | None:
+    """The decoded size a compressed frame declares in its header (Blosc, LZ4, Zstd), after
+    checking the frame holds the bytes its header claims; None when the format has no such
+    field (zlib, gzip, bz2, lzma) or the frame leaves it out."""
+    buf = memoryview(raw).cast("B")
+    if isinstance(codec, numcodecs.Blosc):
+        if len(buf) < 16:
+            raise ValueError(f"a Blosc frame needs a 16-byte header, got {len(buf)} bytes")
+        cbytes = int.from_bytes(buf[12:16], "little")
+        if cbytes > len(buf):
+            raise ValueError(f"the Blosc header claims {cbytes} compressed bytes, the chunk has {len(buf)}")
+        return int.from_bytes(buf[4:8], "little")
+    if isinstance(codec, numcodecs.LZ4):
+        if len(buf) < 4:
+            raise ValueError(f"an LZ4 chunk needs a 4-byte size prefix, got {len(buf)} bytes")
+        return int.from_bytes(buf[:4], "little")
+    if isinstance(codec, numcodecs.Zstd):
+        return _zstd_content_size(buf)
+    return None
+
+
+def _zstd_content_size(buf: memoryview) -> int | None:
+    """Frame_Content_Size of a Zstandard frame header (RFC 8878, 3.1.1.1), if present."""
+    if len(buf) < 6 or bytes(buf[:4]) != b"\x28\xb5\x2f\xfd":
+        raise ValueError("not a Zstandard frame (bad magic number)")
+    descriptor = buf[4]
+    single_segment = (descriptor >> 5) & 1
+    size = (single_segment, 2, 4, 8)[descriptor >> 6]
+    start = 5 + (0 if single_segment else 1) + (0, 1, 2, 4)[descriptor & 3]
+    if size == 0 or len(buf) < start + size:
+        return None
+    value = int.from_bytes(buf[start : start + size], "little")
+    return value + 256 if size == 2 else value
+
+
 def codec_config(codec: Codec) -> dict[str, Any]:
     """The JSON config of a codec, as stored in ``.zarray``."""
     return codec.get_config()

@@ -12,7 +12,7 @@ from numcodecs.abc import Codec
 from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray
 
 from ..metadata.v2 import ArrayMetadataV2
-from .registry import build_codec
+from .registry import build_codec, declared_nbytes
 
 
 class V2ChunkCodec:
@@ -49,6 +49,8 @@ class V2ChunkCodec:
         """Bytes of one stored chunk -> an ndarray of the chunk shape (maybe read-only)."""
         buf: Any = raw
         if self.compressor is not None:
+            if isinstance(self.compressor, numcodecs.Blosc):
+                declared_nbytes(self.compressor, raw)  # a truncated frame must not be read past its end
             buf = self.compressor.decode(buf)
         for f in reversed(self.filters):
             buf = f.decode(buf)
@@ -65,15 +67,24 @@ class V2ChunkCodec:
         return arr.reshape(self.chunk_shape, order=self.order)
 
     def decode_into(self, raw: bytes, out: np.ndarray) -> None:
-        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype."""
-        if isinstance(self.compressor, numcodecs.Blosc):
-            # Blosc writes what the header says; a short chunk would leave stale bytes in out
-            expected = _blosc_nbytes(raw)
-            if expected != out.nbytes:
+        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype.
+
+        Compressors write what the stream holds: a short stream would leave stale bytes in
+        ``out``. So the size the frame declares is checked first (Blosc, LZ4, Zstd); streams
+        that declare none (zlib, gzip, bz2, lzma) are decoded, measured, then copied."""
+        target = out.reshape(-1, order=self.order).view(np.uint8)
+        declared = declared_nbytes(self.compressor, raw)
+        if declared is None:
+            decoded = ensure_contiguous_ndarray(self.compressor.decode(raw)).reshape(-1).view(np.uint8)
+            if decoded.nbytes != out.nbytes:
                 raise ValueError(
-                    f"decoded to {expected} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
+                    f"decoded to {decoded.nbytes} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
                 )
-        self.compressor.decode(raw, out=out.reshape(-1, order=self.order).view(np.uint8))
+            target[...] = decoded
+            return
+        if declared != out.nbytes:
+            raise ValueError(f"decoded to {declared} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}")
+        self.compressor.decode(raw, out=target)
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """An ndarray of the chunk shape -> the bytes to store."""
@@ -89,10 +100,3 @@ class V2ChunkCodec:
         if isinstance(data, bytes):
             return data
         return ensure_contiguous_ndarray(data).tobytes()
-
-
-def _blosc_nbytes(raw: bytes) -> int:
-    """The uncompressed size a Blosc frame declares in its 16-byte header."""
-    if len(raw) < 16:
-        raise ValueError(f"a Blosc frame needs a 16-byte header, got {len(raw)} bytes")
-    return int.from_bytes(bytes(raw[4:8]), "little")

@@ -21,7 +21,7 @@ from numcodecs.abc import Codec
 
 from ..errors import CodecError
 from ..metadata.v3 import BYTES, STRING, parse_named
-from .registry import build_codec, pickle_opt_in
+from .registry import build_codec, declared_nbytes, pickle_opt_in
 
 ARRAY_ARRAY, ARRAY_BYTES, BYTES_BYTES = "array -> array", "array -> bytes", "bytes -> bytes"
 NUMCODECS_PREFIX = "numcodecs."
@@ -336,6 +336,7 @@ class _NumcodecsBacked(V3Codec):
         return self.numcodec.encode(data)
 
     def decode(self, data: Any) -> Any:
+        declared_nbytes(self.numcodec, data)  # a truncated Blosc frame must not be read past its end
         return self.numcodec.decode(data)
 
 
