@@ -77,6 +77,7 @@ def _valid_documents() -> dict[str, dict[str, Any]]:
 
 VALID = _valid_documents()
 KINDS = {name: name.split(" ")[0] for name in VALID}  # label -> the key it is stored under
+KIND_NAMES = sorted(set(KINDS.values()))
 
 
 def valid(label: str) -> dict[str, Any]:

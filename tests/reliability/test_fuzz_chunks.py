@@ -21,7 +21,7 @@ import zarrlib as zarr
 from zarrlib.errors import ChunkDecodeError
 
 SCALE = float(os.environ.get("ZARRLIB_HYPOTHESIS_SCALE", "1"))
-FUZZ = settings(max_examples=int(100 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(50 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
 
 COMPRESSORS = {
     "none": None,

@@ -28,7 +28,7 @@ from metadata_harness import KINDS, VALID, open_document, valid
 
 #: ZARRLIB_HYPOTHESIS_SCALE=20 multiplies the example counts for a deep local run.
 SCALE = float(os.environ.get("ZARRLIB_HYPOTHESIS_SCALE", "1"))
-FUZZ = settings(max_examples=int(150 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(80 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
 
 json_scalars = (
     st.none()
@@ -139,7 +139,7 @@ def test_random_bytes(kind, raw):
     open_document(kind, raw)
 
 
-@settings(max_examples=int(60 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(40 * SCALE), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(VALID)), st.data())
 def test_truncated_and_flipped_documents(label, data):
     raw = bytearray(json.dumps(valid(label)).encode())
