@@ -151,6 +151,49 @@ def test_truncated_and_flipped_documents(label, data):
     open_document(KINDS[label], bytes(raw))
 
 
+V2_DTYPES = ["|b1", "<i1", "<i4", ">u8", "<f2", "<f8", ">c16", "<M8[ns]", "<m8[s]", "|S4", "<U3", "|V8"]
+V3_TYPES = ["bool", "int8", "uint64", "float16", "float64", "complex128", "r16", "string", "bytes"]
+V3_TYPES += [{"name": "numpy.datetime64", "configuration": {"unit": "s", "scale_factor": 1}}]
+
+
+@FUZZ
+@given(json_values | evil_values)
+def test_dtype_parsers(value):
+    from zarrlib.metadata.dtypes import parse_dtype
+    from zarrlib.metadata.v3 import parse_data_type
+
+    for parse in (parse_dtype, parse_data_type):
+        try:
+            dtype = parse(value)
+        except MetadataError:
+            continue
+        assert isinstance(dtype, np.dtype)
+
+
+@FUZZ
+@given(st.sampled_from(V2_DTYPES), st.sampled_from(range(len(V3_TYPES))), json_values | evil_values)
+def test_fill_value_parsers(v2_dtype, v3_index, value):
+    """Any JSON value as the fill value of any dtype: a value of that dtype, or MetadataError."""
+    from zarrlib.metadata.fill_value import decode_fill_value
+    from zarrlib.metadata.v3 import parse_data_type, parse_fill_value
+
+    dtype = np.dtype(v2_dtype)
+    try:
+        decoded = decode_fill_value(value, dtype)
+    except MetadataError:
+        pass
+    else:
+        assert decoded is None or np.asarray(decoded, dtype=dtype).shape == ()
+    data_type = V3_TYPES[v3_index]
+    dtype3 = parse_data_type(data_type)
+    try:
+        parsed = parse_fill_value(value, dtype3, data_type)
+    except MetadataError:
+        return
+    if not dtype3.hasobject:
+        assert np.asarray(parsed, dtype=dtype3).shape == ()
+
+
 # -- deterministic adversarial documents --------------------------------------------------------
 def zarray(**changes: Any) -> bytes:
     doc = valid(".zarray plain")

@@ -59,6 +59,7 @@ HOSTILE: list[str] = [
     "\r",
     "\x1b[31m",
     "x" * 256,
+    "x" * 201,  # one byte over the segment limit
     "a/" + "y" * 300,
     "é" * 200,  # 200 characters, 400 UTF-8 bytes: over the 255-byte file-name limit
     "\udc80",  # a lone surrogate: not encodable as UTF-8
@@ -376,6 +377,22 @@ def test_read_entry_points_refuse_hostile_names(entry_env, op):
 
 def _read_benign(op: str) -> dict[str, str] | None:
     return BENIGN_PATHS if "path" in op else None
+
+
+VALID_ODD_NAMES = ["é x", "...", "a:b", "~user", "%2e%2e", ".hidden", "x" * 200, "名前", "a b/c-d_e.f", "é" * 100]
+
+
+@pytest.mark.parametrize("kind", ["directory", "zip", "sqlite", "memory"])
+def test_unusual_but_valid_names_work(tmp_path, kind):
+    """The refusals above are not over-broad: odd but safe names round-trip in every store."""
+    store = STORES[kind](str(tmp_path / "root"))
+    g = zarr.group(store=store)
+    for i, name in enumerate(VALID_ODD_NAMES):
+        g.create_group(name).zeros("z", shape=(2,), chunks=(2,), dtype="i4")[:] = i
+    for i, name in enumerate(VALID_ODD_NAMES):
+        assert g[name]["z"][:].tolist() == [i, i]
+        assert name.split("/")[0] in g
+    store.close()
 
 
 def test_read_refusals_are_invalid_key_errors(tmp_path):

@@ -114,6 +114,10 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
                 return np.array(encoded, dtype=dtype)[()]
             return np.array(int(encoded), dtype="i8").view(dtype.newbyteorder("="))[()]  # native i8 bits
         if kind == "U":
+            if isinstance(encoded, int) and not isinstance(encoded, bool) and encoded == 0:
+                return np.zeros((), dtype=dtype)[()]
+            if not isinstance(encoded, str):  # a list would become an array, not a scalar
+                raise ValueError(f"expected a string, got {encoded!r}")
             return np.array(encoded, dtype=dtype)[()]
         if kind == "S":
             if isinstance(encoded, str):
