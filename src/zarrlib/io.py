@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from .chunk import ChunkCodec, decode_chunk, decode_chunk_into, encode_chunk, is_fill_only, merge_chunk
-from .errors import ConcurrentWriteError
 from .indexing import ChunkProjection
 from .storage.base import Store
+from .sync import IN_FLIGHT, store_identity
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -99,13 +99,13 @@ class ChunkAccess:
 
     @functools.cached_property
     def store_identity(self) -> Any:
-        return _store_identity(self.store)
+        return store_identity(self.store)
 
     def lock(self, key: str, *, partial: bool = False) -> Any:
         """The synchronizer's lock of ``key``; without one, a claim that detects a racing writer."""
         if self.lock_for is not None:
             return self.lock_for(key)
-        return _in_flight.claim(self, key, partial)
+        return IN_FLIGHT.claim(self.store_identity, key, partial, self.name)
 
     def is_interior(self, coords: tuple[int, ...]) -> bool:
         """The chunk lies wholly inside the array (not cut by its edge)."""
@@ -116,78 +116,6 @@ class ChunkAccess:
             return self.store[key]
         except KeyError:
             return None
-
-
-class _InFlightWrites:
-    """The chunk keys this process is writing without a synchronizer, per store.
-
-    A partial write reads the stored chunk, merges and writes it back; another write of the
-    same key landing in between is lost. Without a lock zarrlib cannot prevent that, but it
-    can see it when both writers are threads of this process: a partial write of a key that
-    is in flight, or any write of a key whose partial write is in flight, is refused with
-    ``ConcurrentWriteError`` instead of silently dropping one update. Whole-chunk writes of
-    the same key by two threads need no merge (the last one wins) and are allowed.
-    """
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._writers: dict[tuple[Any, str], list[int]] = {}  # -> [partial writers, whole writers]
-
-    def claim(self, access: ChunkAccess, key: str, partial: bool) -> _Claim:
-        return _Claim(self, access, key, partial)
-
-
-class _Claim:
-    """``with`` one write of one key; a plain class (not a generator): it runs for every chunk."""
-
-    __slots__ = ("access", "entry", "key", "partial", "registry")
-
-    def __init__(self, registry: _InFlightWrites, access: ChunkAccess, key: str, partial: bool) -> None:
-        self.registry, self.access, self.key, self.partial = registry, access, key, partial
-        self.entry = (access.store_identity, key)
-
-    def __enter__(self) -> None:
-        registry = self.registry
-        with registry._mutex:
-            counts = registry._writers.get(self.entry)
-            if counts is None:
-                registry._writers[self.entry] = [1, 0] if self.partial else [0, 1]
-                return
-            if counts[0] or (self.partial and counts[1]):
-                raise self._conflict()
-            counts[0 if self.partial else 1] += 1
-
-    def __exit__(self, *exc: object) -> None:
-        registry = self.registry
-        with registry._mutex:
-            counts = registry._writers[self.entry]
-            counts[0 if self.partial else 1] -= 1
-            if counts == [0, 0]:
-                del registry._writers[self.entry]
-
-    def _conflict(self) -> ConcurrentWriteError:
-        when = "needs to read it before the other lands" if self.partial else "lands inside its read-modify-write"
-        return ConcurrentWriteError(
-            f"array {self.access.name or '/'!r}: chunk {self.key!r} is being written by another thread of this "
-            f"process without a synchronizer, and one of the two updates would be lost (this write {when}); pass "
-            "synchronizer=zarrlib.ThreadSynchronizer() (or ProcessSynchronizer) to writers that share "
-            "chunks, or align their writes to chunk boundaries. Chunks written before this one are kept"
-        )
-
-
-def _store_identity(store: Any) -> Any:
-    """Stores that hold the same data compare equal here: one directory, one dict."""
-    inner = getattr(store, "store", None)  # LRU caches (and other wrappers) write through to .store
-    if isinstance(inner, Store):
-        return _store_identity(inner)
-    path = getattr(store, "path", None)
-    if isinstance(path, str) and path != ":memory:":
-        return ("path", path)
-    mapping = getattr(store, "_map", None)
-    return ("object", id(mapping if mapping is not None else store))
-
-
-_in_flight = _InFlightWrites()
 
 
 def _fill_scalar(access: ChunkAccess) -> Any:

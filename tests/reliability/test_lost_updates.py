@@ -32,7 +32,7 @@ import pytest
 import zarrlib as zarr
 from zarrlib import io as zarr_io
 from zarrlib.storage import DirectoryStore, LRUStoreCache, MemoryStore
-from zarrlib.sync import ProcessSynchronizer, ThreadSynchronizer
+from zarrlib.sync import IN_FLIGHT, ProcessSynchronizer, ThreadSynchronizer
 
 WORKERS, ROWS, WIDTH = 4, 6, 5
 DELAY = 0.002  # seconds between a read and the write-back: unsynchronized writers reliably overlap
@@ -255,7 +255,7 @@ def test_write_into_an_in_flight_read_modify_write_is_refused(second):
     assert z[:].tolist() == [7, 7, 1, 1, 5, 5, 1, 1]  # A's update kept, the refused one never applied
     z[2] = 3  # the claim ended with A's write: no stale entry refuses later writes
     assert z[:4].tolist() == [7, 7, 3, 1]
-    assert not zarr_io._in_flight._writers
+    assert not IN_FLIGHT._writers
 
 
 def test_failed_write_releases_its_claim():
@@ -274,7 +274,7 @@ def test_failed_write_releases_its_claim():
     store.fail = False
     z[1:3] = 4
     assert z[:4].tolist() == [0, 4, 4, 0]
-    assert not zarr_io._in_flight._writers
+    assert not IN_FLIGHT._writers
 
 
 # -- processes --------------------------------------------------------------------------------
