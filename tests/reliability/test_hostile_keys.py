@@ -484,3 +484,27 @@ def test_zz_report_hostile_inputs(capsys):
 
 # Every public error is a ZarrlibError: a caller can catch them all in one clause.
 assert issubclass(InvalidKeyError, ZarrlibError)
+
+
+def test_hostile_zip_members_are_not_extracted(tmp_path):
+    """A zip whose members escape ('zip slip'): listing skips them, copying refuses before
+    writing anything, wherever the bad member sorts."""
+    import zipfile
+
+    path = tmp_path / "evil.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(".zgroup", '{"zarr_format": 2}')
+        zf.writestr("a/.zgroup", '{"zarr_format": 2}')
+        zf.writestr("a/../../escaped", "x")
+        zf.writestr("z/../../../escaped2", "x")
+        zf.writestr("/abs_escaped", "x")
+    source = zarr.ZipStore(path, mode="r")
+    assert list(zarr.open_group(source, mode="r")) == ["a"]
+    dest = tmp_path / "dest" / "root"
+    with pytest.raises(InvalidKeyError, match="cannot be copied"):
+        zarr.copy_store(source, zarr.DirectoryStore(dest))
+    assert not dest.exists()
+    assert sorted(os.listdir(tmp_path)) == ["evil.zip"]
+    zarr.copy_all(zarr.open_group(source, mode="r"), zarr.group(store=zarr.DirectoryStore(dest)))
+    assert sorted(os.listdir(dest)) == [".zgroup", "a"]
+    source.close()
