@@ -255,6 +255,8 @@ ADVERSARIAL = [
     ("v2-fill-huge-int", ".zarray", zarray(dtype="<i4", fill_value=2**100), ["fill_value"]),
     ("v2-fill-string-float", ".zarray", zarray(fill_value="zero"), ["fill_value"]),
     ("v2-fill-list", ".zarray", zarray(fill_value=[1]), ["fill_value"]),
+    ("v2-fill-float-overflow", ".zarray", zarray(dtype="<f2", fill_value=1e300), ["fill_value", "out of range"]),
+    ("v3-fill-float-overflow", "zarr.json", zarr_json(fill_value=1e300), ["fill_value", "out of range"]),
     ("v2-separator", ".zarray", zarray(dimension_separator="\\"), ["dimension_separator"]),
     ("v2-format", ".zarray", zarray(zarr_format=True), ["zarr_format"]),
     ("zgroup-format", ".zgroup", b'{"zarr_format": "2"}', ["zarr_format"]),

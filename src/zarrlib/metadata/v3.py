@@ -304,7 +304,11 @@ def _parse_float(value: Any, dtype: np.dtype) -> Any:
         raise ValueError("expected a number, 'NaN', 'Infinity', '-Infinity' or a 0x hex string of the right size")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("expected a number")
-    return np.array(value, dtype=dtype)[()]
+    with np.errstate(over="ignore"):
+        parsed = np.array(value, dtype=dtype)[()]
+    if math.isfinite(value) and not np.isfinite(parsed):  # 1e300 as float16 is not infinity
+        raise ValueError(f"{value!r} is out of range for {dtype}")
+    return parsed
 
 
 def encode_fill_value(value: Any, dtype: np.dtype, data_type: Any) -> Any:
