@@ -18,13 +18,13 @@ import numpy as np
 
 from . import creation
 from .core import Array
-from .errors import ContainsArrayError, CopyError, PathNotFoundError
+from .errors import ContainsArrayError, CopyError, InvalidKeyError, PathNotFoundError
 from .hierarchy import RESERVED_NAMES, Group, consolidated_view, open_group
 from .metadata.consolidated import ConsolidatedMetadataV2, is_metadata_key
 from .metadata.v2 import CONSOLIDATED_KEY
 from .metadata.v3 import ZARR_JSON, ArrayMetadataV3, GroupMetadataV3, consolidate, parse_node
-from .nodes import contains_array, contains_group, join_path
-from .storage import Store, StoreLike, normalize_prefix, normalize_store
+from .nodes import contains_array, contains_group, explain_missing, join_path
+from .storage import Store, StoreLike, normalize_prefix, normalize_store, validate_key
 from .storage.consolidated import ConsolidatedMetadataStore, ConsolidatedV3Store
 from .tree import TreeView, is_array_like
 
@@ -73,6 +73,7 @@ def open(
         if contains_group(store_obj, path):
             return open_group(store_obj, mode=mode, path=path, use_consolidated=use_consolidated, **kwargs)
         if mode in ("r", "r+"):
+            explain_missing(store_obj, path)
             raise PathNotFoundError(f"nothing (no array or group) at path {'/' + path!r} in {store_obj.display_name}")
     if "shape" in kwargs:
         return creation.open_array(store_obj, mode=mode, path=path, **kwargs)
@@ -371,6 +372,10 @@ def _copy_keys(
             if any(r.search(key) for r in exclude_res) and not any(r.search(key) for r in include_res):
                 continue
             dest_key = join_path(dest_path, key[strip:])
+            try:  # a hostile source (a zip with '../x' members) is refused before anything is copied
+                validate_key(dest_key)
+            except InvalidKeyError as e:
+                raise InvalidKeyError(f"source key {key!r} cannot be copied: {e}") from None
             if dest_key in dest_obj:
                 if if_exists == "raise":
                     raise CopyError(f"key {dest_key!r} already exists in destination {dest_obj.display_name}")

@@ -123,7 +123,9 @@ class Array:
         self._meta = meta
         try:
             if meta.zarr_format == 3:
-                self._codec = V3ChunkCodec.from_metadata(meta, write_empty_chunks=self._write_empty_chunks)
+                self._codec = V3ChunkCodec.from_metadata(
+                    meta, write_empty_chunks=self._write_empty_chunks, allow_pickle=self._allow_pickle
+                )
                 return
             self._codec = V2ChunkCodec.from_metadata(meta, allow_pickle=self._allow_pickle)
         except ValueError as e:
@@ -370,6 +372,7 @@ class Array:
             fill_value=meta.fill_value,
             write_empty_chunks=self._write_empty_chunks,
             lock_for=None if self._synchronizer is None else self._synchronizer.__getitem__,
+            name=self.name,
         )
 
     # -- reading ----------------------------------------------------------------------------

@@ -9,13 +9,21 @@ from typing import Any
 import numpy as np
 
 from . import storage
-from .codecs.registry import UNSAFE_CODEC_IDS
+from .codecs.registry import UNSAFE_CODEC_IDS, pickle_opt_in
 from .core import Array, _is_lazy_array
 from .errors import ArrayNotFoundError, ContainsArrayError, ContainsGroupError, ReadOnlyError
 from .metadata.dtypes import normalize_dtype
 from .metadata.fill_value import normalize_fill_value
 from .metadata.v2 import ArrayMetadataV2
-from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
+from .nodes import (
+    check_vacant,
+    clear_node,
+    contains_array,
+    contains_group,
+    ensure_parent_groups,
+    explain_missing,
+    join_path,
+)
 from .storage import Store, StoreLike, normalize_prefix, normalize_store
 
 # Chunk-size targets of the guessing heuristic (bytes).
@@ -100,7 +108,7 @@ def _compressor_config(compressor: Any) -> dict[str, Any] | None:
 
 
 def _codec_id(codec: Any) -> str | None:
-    if codec is None:
+    if codec is None or isinstance(codec, str):
         return None
     return codec.get("id") if isinstance(codec, dict) else getattr(codec, "codec_id", None)
 
@@ -405,18 +413,25 @@ def _create_v3(
         dimension_names = tuple(dimension_names)
         if len(dimension_names) != len(shape) or not all(n is None or isinstance(n, str) for n in dimension_names):
             raise ValueError(f"dimension_names must be {len(shape)} strings or None, got {dimension_names!r}")
-    codec = chain_from_user(
-        dtype=dtype,
-        vlen=vlen,
-        fill_value=fill,
-        chunks=chunks,
-        shards=shards,
-        codecs=codecs,
-        filters=filters,
-        serializer=serializer,
-        compressors=compressors,
-        index_location=index_location,
+    # whoever creates an array with the pickle codec has chosen it
+    user_codecs = [filters, serializer, compressors, compressor, codecs]
+    flat = [c for group in user_codecs for c in (group if isinstance(group, (list, tuple)) else [group])]
+    allow_pickle = allow_pickle or any(
+        _codec_id(c) in UNSAFE_CODEC_IDS or (isinstance(c, dict) and c.get("name") == "numcodecs.pickle") for c in flat
     )
+    with pickle_opt_in(allow_pickle):
+        codec = chain_from_user(
+            dtype=dtype,
+            vlen=vlen,
+            fill_value=fill,
+            chunks=chunks,
+            shards=shards,
+            codecs=codecs,
+            filters=filters,
+            serializer=serializer,
+            compressors=compressors,
+            index_location=index_location,
+        )
     meta = ArrayMetadataV3(
         shape=shape,
         data_type=data_type,
@@ -534,6 +549,7 @@ def open_array(
     if mode in ("r", "r+") and not exists:
         if contains_group(store_obj, path):
             raise ContainsGroupError(f"path {path or '/'!r} holds a group, not an array")
+        explain_missing(store_obj, path)
         raise ArrayNotFoundError(f"no array at path {path or '/'!r} in {store_obj.display_name}")
     if mode in ("w-", "x") and exists:
         raise ContainsArrayError(f"an array already exists at path {path or '/'!r}")

@@ -13,8 +13,18 @@ class ZarrlibError(Exception):
     """Base class of every zarrlib-specific error."""
 
 
+#: Longest error message; a hostile document's huge value is shown by its head and tail.
+MAX_MESSAGE = 1000
+
+
 class MetadataError(ZarrlibError, ValueError):
     """Stored metadata is unparseable, inconsistent or names something unsupported."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        if len(message) > MAX_MESSAGE:
+            cut = len(message) - MAX_MESSAGE
+            message = f"{message[: MAX_MESSAGE - 200]} [... {cut:,} characters ...] {message[-200:]}"
+        super().__init__(message, *args)
 
 
 class ArrayNotFoundError(ZarrlibError, KeyError):
@@ -87,3 +97,7 @@ class StoreError(ZarrlibError, OSError):
 
 class CorruptStoreError(ZarrlibError, ValueError):
     """A store's container is damaged as a whole (a zip file without its central directory)."""
+
+
+class ConcurrentWriteError(ZarrlibError, RuntimeError):
+    """Two threads wrote one chunk at once without a synchronizer, and one update would be lost."""

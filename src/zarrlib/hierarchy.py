@@ -31,7 +31,15 @@ from .errors import (
 from .metadata.dtypes import normalize_dtype
 from .metadata.v2 import ARRAY_KEY, ATTRS_KEY, CONSOLIDATED_KEY, GROUP_KEY, GroupMetadataV2
 from .metadata.v3 import ZARR_JSON, GroupMetadataV3, parse_node
-from .nodes import check_vacant, clear_node, contains_array, contains_group, ensure_parent_groups, join_path
+from .nodes import (
+    check_vacant,
+    clear_node,
+    contains_array,
+    contains_group,
+    ensure_parent_groups,
+    explain_missing,
+    join_path,
+)
 from .storage import DictStore, Store, StoreLike, normalize_prefix, normalize_store, validate_key
 
 #: Segment names that would collide with the metadata documents of a node (v2 and v3).
@@ -120,8 +128,10 @@ class Group(MutableMapping[str, Any]):
         chunk_store: StoreLike = None,
         cache_attrs: bool = True,
         synchronizer: Any = None,
+        allow_pickle: bool = False,
     ) -> None:
         self._store = normalize_store(store, mode="r" if read_only else "a")
+        self._allow_pickle = allow_pickle
         self._chunk_store = None if chunk_store is None else normalize_store(chunk_store)
         self._path = normalize_prefix(path)
         self._read_only = read_only
@@ -226,6 +236,7 @@ class Group(MutableMapping[str, Any]):
                 chunk_store=self._chunk_store,
                 synchronizer=self._synchronizer,
                 cache_attrs=self._cache_attrs,
+                allow_pickle=self._allow_pickle,
             )
         return Group(
             self._store,
@@ -234,6 +245,7 @@ class Group(MutableMapping[str, Any]):
             chunk_store=self._chunk_store,
             cache_attrs=self._cache_attrs,
             synchronizer=self._synchronizer,
+            allow_pickle=self._allow_pickle,
         )
 
     def _kind(self, path: str) -> str | None:
@@ -550,6 +562,7 @@ class Group(MutableMapping[str, Any]):
             "chunk_store": self._chunk_store,
             "cache_attrs": self._cache_attrs,
             "synchronizer": self._synchronizer,
+            "allow_pickle": self._allow_pickle,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -750,6 +763,7 @@ def open_group(
     zarr_format: int | None = None,
     use_consolidated: bool | None = None,
     storage_options: dict[str, Any] | None = None,
+    allow_pickle: bool = False,
 ) -> Group:
     """Open a group, creating it if the mode allows.
 
@@ -767,6 +781,8 @@ def open_group(
     v2 ``.zmetadata`` too, whose metadata then opens read-only). Changes made through the
     group are visible to it, but the snapshot in ``zarr.json`` is left as it was (as in
     zarr-python 3): consolidate again after changing the hierarchy.
+
+    Member arrays whose codecs include pickle open only with ``allow_pickle=True``.
 
     Examples
     --------
@@ -790,6 +806,7 @@ def open_group(
         if not contains_group(store_obj, path):
             if contains_array(store_obj, path):
                 raise ContainsArrayError(f"path {'/' + path!r} holds an array, not a group")
+            explain_missing(store_obj, path)
             raise GroupNotFoundError(f"no group at path {'/' + path!r} in {store_obj.display_name}")
     elif mode == "w":
         init_group(store_obj, path, True, chunk_store_obj, zarr_format or 2)
@@ -802,5 +819,6 @@ def open_group(
         chunk_store=chunk_store_obj,
         cache_attrs=cache_attrs,
         synchronizer=synchronizer,
+        allow_pickle=allow_pickle,
     )
     return _check_format(g, zarr_format)

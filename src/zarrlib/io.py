@@ -5,7 +5,7 @@ chunks really are processed in parallel. This is the only module with concurrenc
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import math
 import os
 import threading
@@ -19,6 +19,7 @@ import numpy as np
 from .chunk import ChunkCodec, decode_chunk, decode_chunk_into, encode_chunk, is_fill_only, merge_chunk
 from .indexing import ChunkProjection
 from .storage.base import ByteRange, Store
+from .sync import IN_FLIGHT, store_identity
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -116,9 +117,17 @@ class ChunkAccess:
     fill_value: Any
     write_empty_chunks: bool = False
     lock_for: Callable[[str], Any] | None = None
+    name: str = ""
 
-    def lock(self, key: str) -> Any:
-        return self.lock_for(key) if self.lock_for is not None else contextlib.nullcontext()
+    @functools.cached_property
+    def store_identity(self) -> Any:
+        return store_identity(self.store)
+
+    def lock(self, key: str, *, partial: bool = False) -> Any:
+        """The synchronizer's lock of ``key``; without one, a claim that detects a racing writer."""
+        if self.lock_for is not None:
+            return self.lock_for(key)
+        return IN_FLIGHT.claim(self.store_identity, key, partial, self.name)
 
     def is_interior(self, coords: tuple[int, ...]) -> bool:
         """The chunk lies wholly inside the array (not cut by its edge)."""
@@ -310,7 +319,7 @@ def write(
 
     def write_one(p: ChunkProjection) -> None:
         key = access.chunk_key(p.chunk_coords)
-        with access.lock(key):
+        with access.lock(key, partial=not p.is_complete):
             _put(access, key, encoded_for(p, key, access.fetch))
 
     if access.store.prefers_batch and access.lock_for is None and len(projections) > 1:

@@ -74,9 +74,15 @@ def v3_node_type(store: Store, path: str = "") -> str | None:
         return None
     try:
         node_type = json.loads(raw).get("node_type")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return node_type if node_type in ("array", "group") else None
+
+
+def explain_missing(store: Store, path: str = "") -> None:
+    """Before reporting that nothing is at ``path``: a ``zarr.json`` that is there but broken
+    is a MetadataError naming it, not an absent node."""
+    read_v3_metadata(store, path)
 
 
 def node_zarr_format(store: Store, path: str = "") -> int | None:

@@ -1,5 +1,6 @@
 """Synchronizers: per-chunk locks so that writers whose regions share a chunk do not lose
-each other's updates. Give one to any creation or open function (``synchronizer=``)."""
+each other's updates. Give one to any creation or open function (``synchronizer=``).
+Without one, ``IN_FLIGHT`` detects the lost updates this process can see (``io`` uses it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import threading
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
+
+from .errors import ConcurrentWriteError
+from .storage.base import Store
 
 
 class Synchronizer(Protocol):
@@ -91,3 +95,78 @@ def lock_file_name(key: str) -> str:
     if len(name) > _MAX_LOCK_NAME:
         name = hashlib.sha1(key.encode()).hexdigest()
     return name + ".lock"
+
+
+# -- without a synchronizer: detect what this process can see -----------------------------
+class InFlightWrites:
+    """The chunk keys this process is writing without a synchronizer, per store.
+
+    A partial write reads the stored chunk, merges and writes it back; another write of the
+    same key landing in between is lost. Without a lock zarrlib cannot prevent that, but it
+    can see it when both writers are threads of this process: a partial write of a key that
+    is in flight, or any write of a key whose partial write is in flight, is refused with
+    ``ConcurrentWriteError`` instead of silently dropping one update. Whole-chunk writes of
+    the same key by two threads need no merge (the last one wins) and are allowed.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._writers: dict[tuple[Any, str], list[int]] = {}  # -> [partial writers, whole writers]
+
+    def claim(self, store_id: Any, key: str, partial: bool, array_name: str = "") -> _Claim:
+        """A context manager around one write of ``key`` in the store ``store_identity`` names."""
+        return _Claim(self, store_id, key, partial, array_name)
+
+
+class _Claim:
+    """``with`` one write of one key; a plain class (not a generator): it runs for every chunk."""
+
+    __slots__ = ("array_name", "entry", "key", "partial", "registry")
+
+    def __init__(self, registry: InFlightWrites, store_id: Any, key: str, partial: bool, array_name: str) -> None:
+        self.registry, self.key, self.partial, self.array_name = registry, key, partial, array_name
+        self.entry = (store_id, key)
+
+    def __enter__(self) -> None:
+        registry = self.registry
+        with registry._mutex:
+            counts = registry._writers.get(self.entry)
+            if counts is None:
+                registry._writers[self.entry] = [1, 0] if self.partial else [0, 1]
+                return
+            if counts[0] or (self.partial and counts[1]):
+                raise self._conflict()
+            counts[0 if self.partial else 1] += 1
+
+    def __exit__(self, *exc: object) -> None:
+        registry = self.registry
+        with registry._mutex:
+            counts = registry._writers[self.entry]
+            counts[0 if self.partial else 1] -= 1
+            if counts == [0, 0]:
+                del registry._writers[self.entry]
+
+    def _conflict(self) -> ConcurrentWriteError:
+        when = "needs to read it before the other lands" if self.partial else "lands inside its read-modify-write"
+        return ConcurrentWriteError(
+            f"array {self.array_name or '/'!r}: chunk {self.key!r} is being written by another thread of this "
+            f"process without a synchronizer, and one of the two updates would be lost (this write {when}); pass "
+            "synchronizer=zarrlib.ThreadSynchronizer() (or ProcessSynchronizer) to writers that share "
+            "chunks, or align their writes to chunk boundaries. Chunks written before this one are kept"
+        )
+
+
+def store_identity(store: Any) -> Any:
+    """Stores that hold the same data compare equal here: one directory, one dict."""
+    inner = getattr(store, "store", None)  # LRU caches (and other wrappers) write through to .store
+    if isinstance(inner, Store):
+        return store_identity(inner)
+    path = getattr(store, "path", None)
+    if isinstance(path, str) and path != ":memory:":
+        return ("path", path)
+    mapping = getattr(store, "_map", None)
+    return ("object", id(mapping if mapping is not None else store))
+
+
+#: The process's registry of unsynchronized writes in flight.
+IN_FLIGHT = InFlightWrites()

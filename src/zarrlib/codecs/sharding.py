@@ -10,6 +10,7 @@ part of a shard re-encoding only the inner chunks touched.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -26,6 +27,10 @@ from ..storage.base import ByteRange
 from .v3 import ARRAY_BYTES, BytesCodec, ChunkSpec, Crc32cCodec, V3ChunkCodec, V3Codec, parse_codecs
 
 MAX_UINT64 = 2**64 - 1
+#: Most inner chunks per shard (a 256 MiB index); a document claiming more is refused on open.
+MAX_INNER_CHUNKS = 2**24
+#: Indexes up to this many entries are sized (and checked) when the array opens.
+EAGER_INDEX_CHECK = 2**12
 INDEX_LOCATIONS = ("start", "end")
 
 
@@ -141,10 +146,24 @@ class ShardRuntime:
             (*self.chunks_per_shard, 2), np.dtype("u8"), codec.index_codecs, MAX_UINT64, where=f"{where}index_codecs: "
         )
         self.index_at_start = codec.index_location == "start"
-        self.index_nbytes = len(self.index_codec.encode(self._empty_index()))
+        self._where = where
+        n_inner = math.prod(self.chunks_per_shard)
+        if n_inner > MAX_INNER_CHUNKS:
+            raise CodecError(
+                f"{where}a shard of shape {spec.shape} holds {n_inner:,} inner chunks of shape {codec.chunk_shape}, "
+                f"more than the {MAX_INNER_CHUNKS:,} zarrlib supports (its index alone would take {16 * n_inner:,} bytes)"
+            )
+        if n_inner <= EAGER_INDEX_CHECK:  # big indexes are sized on first use: opening allocates nothing
+            self.index_nbytes  # noqa: B018
+
+    @functools.cached_property
+    def index_nbytes(self) -> int:
+        """The encoded index's size, checked to be the same for any index content."""
+        nbytes = len(self.index_codec.encode(self._empty_index()))
         probe = np.arange(math.prod(self.chunks_per_shard) * 2, dtype="u8").reshape(*self.chunks_per_shard, 2)
-        if len(self.index_codec.encode(probe)) != self.index_nbytes:
-            raise CodecError(f"{where}sharding index_codecs must encode to a fixed size (e.g. bytes + crc32c)")
+        if len(self.index_codec.encode(probe)) != nbytes:
+            raise CodecError(f"{self._where}sharding index_codecs must encode to a fixed size (e.g. bytes + crc32c)")
+        return nbytes
 
     # -- the index -------------------------------------------------------------------------
     def _empty_index(self) -> np.ndarray:

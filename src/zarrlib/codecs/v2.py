@@ -14,7 +14,7 @@ from numcodecs.compat import ensure_contiguous_ndarray, ensure_ndarray
 from ..blosc import check_frame
 from ..metadata.v2 import ArrayMetadataV2
 from . import blosc_parts
-from .registry import build_codec
+from .registry import build_codec, declared_nbytes
 
 
 class V2ChunkCodec:
@@ -57,6 +57,8 @@ class V2ChunkCodec:
         if isinstance(self.compressor, numcodecs.Blosc):
             check_frame(raw)
         if self.compressor is not None:
+            if isinstance(self.compressor, numcodecs.Blosc):
+                declared_nbytes(self.compressor, raw)  # a truncated frame must not be read past its end
             buf = self.compressor.decode(buf)
         for f in reversed(self.filters):
             buf = f.decode(buf)
@@ -73,18 +75,27 @@ class V2ChunkCodec:
         return arr.reshape(self.chunk_shape, order=self.order)
 
     def decode_into(self, raw: bytes, out: np.ndarray, selection: tuple | None = None) -> None:
-        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype. Given
-        a basic ``selection`` (integers and positive-step slices), a Blosc chunk may have only
+        """Decode straight into ``out``, a contiguous buffer of the chunk's size and dtype.
+
+        Compressors write what the stream holds: a short stream would leave stale bytes in
+        ``out``. So the size the frame declares is checked first (Blosc, LZ4, Zstd); streams
+        that declare none (zlib, gzip, bz2, lzma) are decoded, measured, then copied. Given a
+        basic ``selection`` (integers and positive-step slices), a Blosc chunk may have only
         the blocks holding the selected elements decoded; the rest of ``out`` is left as it was."""
         flat = out.reshape(-1, order=self.order).view(np.uint8)
-        if isinstance(self.compressor, numcodecs.Blosc):
-            # Blosc writes what the header says; a short chunk would leave stale bytes in out
-            check_frame(raw)
-            expected = _blosc_nbytes(raw)
-            if expected != out.nbytes:
+        declared = declared_nbytes(self.compressor, raw)
+        if declared is None:
+            decoded = ensure_contiguous_ndarray(self.compressor.decode(raw)).reshape(-1).view(np.uint8)
+            if decoded.nbytes != out.nbytes:
                 raise ValueError(
-                    f"decoded to {expected} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
+                    f"decoded to {decoded.nbytes} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}"
                 )
+            flat[...] = decoded
+            return
+        if declared != out.nbytes:
+            raise ValueError(f"decoded to {declared} bytes, expected {out.nbytes} for chunk shape {self.chunk_shape}")
+        if isinstance(self.compressor, numcodecs.Blosc):
+            check_frame(raw)  # Blosc would read past the end of a truncated frame
             if selection is not None:
                 start, stop = self._byte_span(selection)
                 if blosc_parts.decode_range_into(raw, flat, start, stop):
@@ -128,10 +139,3 @@ class V2ChunkCodec:
         if isinstance(data, bytes):
             return data
         return ensure_contiguous_ndarray(data).tobytes()
-
-
-def _blosc_nbytes(raw: bytes) -> int:
-    """The uncompressed size a Blosc frame declares in its 16-byte header."""
-    if len(raw) < 16:
-        raise ValueError(f"a Blosc frame needs a 16-byte header, got {len(raw)} bytes")
-    return int.from_bytes(bytes(raw[4:8]), "little")

@@ -22,7 +22,7 @@ from numcodecs.abc import Codec
 from ..blosc import check_frame
 from ..errors import CodecError
 from ..metadata.v3 import BYTES, STRING, parse_named
-from .registry import build_codec
+from .registry import build_codec, declared_nbytes, pickle_opt_in
 
 ARRAY_ARRAY, ARRAY_BYTES, BYTES_BYTES = "array -> array", "array -> bytes", "bytes -> bytes"
 NUMCODECS_PREFIX = "numcodecs."
@@ -337,6 +337,7 @@ class _NumcodecsBacked(V3Codec):
         return self.numcodec.encode(data)
 
     def decode(self, data: Any) -> Any:
+        declared_nbytes(self.numcodec, data)  # a truncated Blosc frame must not be read past its end
         return self.numcodec.decode(data)
 
 
@@ -359,7 +360,7 @@ class BloscCodec(_NumcodecsBacked):
             raise CodecError(f"{where}blosc cname must be one of {list(_BLOSC_CNAMES)}, got {cname!r}")
         clevel = _positive_int(config.get("clevel", 5), "blosc clevel", where, 0, 9)
         shuffle = config.get("shuffle", "shuffle")
-        if shuffle not in _BLOSC_SHUFFLE:
+        if not isinstance(shuffle, str) or shuffle not in _BLOSC_SHUFFLE:
             raise CodecError(f"{where}blosc shuffle must be one of {list(_BLOSC_SHUFFLE)}, got {shuffle!r}")
         typesize = config.get("typesize")
         if typesize is not None:
@@ -587,16 +588,19 @@ class V3ChunkCodec:
         self.partial_writes = self.partial_reads
 
     @classmethod
-    def from_metadata(cls, meta: Any, *, write_empty_chunks: bool = False, where: str = "") -> V3ChunkCodec:
-        codecs = parse_codecs(meta.codecs, where)
-        return cls(
-            meta.chunk_grid_shape,
-            meta.dtype,
-            codecs,
-            meta.fill_value,
-            write_empty_chunks=write_empty_chunks,
-            where=where,
-        )
+    def from_metadata(
+        cls, meta: Any, *, write_empty_chunks: bool = False, where: str = "", allow_pickle: bool = False
+    ) -> V3ChunkCodec:
+        with pickle_opt_in(allow_pickle):  # 'numcodecs.pickle' may sit anywhere, even inside a shard
+            codecs = parse_codecs(meta.codecs, where)
+            return cls(
+                meta.chunk_grid_shape,
+                meta.dtype,
+                codecs,
+                meta.fill_value,
+                write_empty_chunks=write_empty_chunks,
+                where=where,
+            )
 
     @property
     def sharding(self) -> Any:

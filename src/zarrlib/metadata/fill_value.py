@@ -91,7 +91,11 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
                 raise ValueError(f"unrecognised float fill value string {encoded!r}")
             if isinstance(encoded, bool) or not isinstance(encoded, (int, float)):
                 raise ValueError(f"expected a number, got {encoded!r}")
-            return np.array(encoded, dtype=dtype)[()]
+            with np.errstate(over="ignore"):
+                value = np.array(encoded, dtype=dtype)[()]
+            if math.isfinite(encoded) and not np.isfinite(value):  # 1e300 as float16 is not infinity
+                raise ValueError(f"{encoded!r} is out of range for {dtype}")
+            return value
         if kind == "c":
             if not isinstance(encoded, list) or len(encoded) != 2:
                 raise ValueError(f"expected [real, imag], got {encoded!r}")
@@ -114,6 +118,10 @@ def decode_fill_value(encoded: Any, dtype: np.dtype, object_codec: Any = None, *
                 return np.array(encoded, dtype=dtype)[()]
             return np.array(int(encoded), dtype="i8").view(dtype.newbyteorder("="))[()]  # native i8 bits
         if kind == "U":
+            if isinstance(encoded, int) and not isinstance(encoded, bool) and encoded == 0:
+                return np.zeros((), dtype=dtype)[()]
+            if not isinstance(encoded, str):  # a list would become an array, not a scalar
+                raise ValueError(f"expected a string, got {encoded!r}")
             return np.array(encoded, dtype=dtype)[()]
         if kind == "S":
             if isinstance(encoded, str):

@@ -17,6 +17,8 @@ ARRAY_KEY = ".zarray"
 GROUP_KEY = ".zgroup"
 ATTRS_KEY = ".zattrs"
 CONSOLIDATED_KEY = ".zmetadata"
+#: The largest shape, chunk or element count NumPy can index (int64).
+MAX_INT64 = 2**63 - 1
 
 
 def load_json(raw: bytes, key: str) -> dict[str, Any]:
@@ -54,9 +56,15 @@ def _parse_int_tuple(value: Any, key: str, name: str, *, minimum: int) -> tuple[
     if not isinstance(value, list):
         raise MetadataError(f"{key!r}: {name} must be a list of integers, got {value!r}")
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise MetadataError(f"{key!r}: {name} entries must be integers >= {minimum}, got {value!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum or v > MAX_INT64:
+            raise MetadataError(f"{key!r}: {name} entries must be integers >= {minimum} and < 2**63, got {value!r}")
     return tuple(value)
+
+
+def check_size(shape: tuple[int, ...], where: str) -> None:
+    """Element counts and offsets are int64 in NumPy: a larger array cannot be indexed."""
+    if math.prod(shape) > MAX_INT64:
+        raise MetadataError(f"{where}: shape {list(shape)} has more than 2**63-1 elements")
 
 
 def _parse_codec_config(value: Any, key: str, name: str) -> dict[str, Any] | None:
@@ -108,6 +116,7 @@ class ArrayMetadataV2:
             if required not in doc:
                 raise MetadataError(f"{key!r}: required field {required!r} is missing")
         shape = _parse_int_tuple(doc["shape"], key, "shape", minimum=0)
+        check_size(shape, repr(key))
         chunks = _parse_int_tuple(doc["chunks"], key, "chunks", minimum=1)
         if len(chunks) != len(shape):
             raise MetadataError(f"{key!r}: chunks {list(chunks)} and shape {list(shape)} differ in length")

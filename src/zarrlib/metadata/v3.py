@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MetadataError
-from .v2 import load_json
+from .v2 import MAX_INT64, check_size, load_json
 
 ZARR_JSON = "zarr.json"
 
@@ -92,8 +92,10 @@ def must_understand(value: Any) -> bool:
 
 
 def _int_list(value: Any, where: str, *, minimum: int) -> tuple[int, ...]:
-    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value):
-        raise MetadataError(f"{where} must be a list of integers >= {minimum}, got {value!r}")
+    if not isinstance(value, list) or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < minimum or v > MAX_INT64 for v in value
+    ):
+        raise MetadataError(f"{where} must be a list of integers >= {minimum} and < 2**63, got {value!r}")
     return tuple(value)
 
 
@@ -119,7 +121,13 @@ def parse_data_type(value: Any, where: str = "data_type") -> np.dtype:
         return np.dtype(f"V{int(name[1:]) // 8}")
     if name in ("numpy.datetime64", "numpy.timedelta64"):
         unit, scale = config.get("unit"), config.get("scale_factor", 1)
-        if unit not in _TIME_UNITS or isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale < 2**31:
+        if (
+            not isinstance(unit, str)
+            or unit not in _TIME_UNITS
+            or isinstance(scale, bool)
+            or not isinstance(scale, int)
+            or not 1 <= scale < 2**31
+        ):
             raise MetadataError(f"{where}: {name} needs a unit and a scale_factor 1..2**31-1, got {config!r}")
         unit = "us" if unit == "μs" else unit
         code = "M8" if name == "numpy.datetime64" else "m8"
@@ -296,7 +304,11 @@ def _parse_float(value: Any, dtype: np.dtype) -> Any:
         raise ValueError("expected a number, 'NaN', 'Infinity', '-Infinity' or a 0x hex string of the right size")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("expected a number")
-    return np.array(value, dtype=dtype)[()]
+    with np.errstate(over="ignore"):
+        parsed = np.array(value, dtype=dtype)[()]
+    if math.isfinite(value) and not np.isfinite(parsed):  # 1e300 as float16 is not infinity
+        raise ValueError(f"{value!r} is out of range for {dtype}")
+    return parsed
 
 
 def encode_fill_value(value: Any, dtype: np.dtype, data_type: Any) -> Any:
@@ -467,6 +479,7 @@ class ArrayMetadataV3:
                 raise MetadataError(f"{where}: required field {required!r} is missing")
         _check_unknown_members(doc, _ARRAY_MEMBERS, where)
         shape = _int_list(doc["shape"], f"{where}: shape", minimum=0)
+        check_size(shape, where)
         data_type = doc["data_type"]
         dtype = parse_data_type(data_type, f"{where}: data_type")
         grid_name, grid_config, _ = parse_named(doc["chunk_grid"], f"{where}: chunk_grid")

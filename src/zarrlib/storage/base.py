@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from ..errors import InvalidKeyError, ReadOnlyError
 
-MAX_SEGMENT_LENGTH = 255
+#: Longest key segment, in UTF-8 bytes: a file name (255 bytes on most file systems) must
+#: also hold a DirectoryStore temp name around it (``.<segment>.<32 hex digits>.partial``).
+MAX_SEGMENT_LENGTH = 200
+#: Longest whole key, in UTF-8 bytes (a path under a store root must stay under PATH_MAX).
+MAX_KEY_LENGTH = 1024
 _CONTROL = re.compile("[\x00-\x1f]")
 
 
@@ -22,7 +26,8 @@ def validate_key(key: str) -> str:
     """Return ``key`` if it is a safe relative store key, else raise ``InvalidKeyError``.
 
     Refused: non-strings, empty keys, a leading '/', empty segments, '.' or '..' segments,
-    backslashes, NUL and other control characters, and segments over 255 characters.
+    backslashes, NUL and other control characters, text that is not valid Unicode (lone
+    surrogates), segments over 200 and keys over 1024 UTF-8 bytes.
     """
     if not isinstance(key, str):
         raise InvalidKeyError(f"store keys must be strings, got {type(key).__name__} {key!r}")
@@ -34,18 +39,28 @@ def validate_key(key: str) -> str:
         raise InvalidKeyError(f"store key {key!r} contains a NUL or control character")
     if key.startswith("/"):
         raise InvalidKeyError(f"store key {key!r} is absolute (starts with '/')")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidKeyError(f"store key {key!r} is not valid Unicode (it holds a lone surrogate)") from None
+    if size > MAX_KEY_LENGTH:
+        raise InvalidKeyError(f"store key {key[:40]!r}... is {size} bytes long, over the {MAX_KEY_LENGTH}-byte limit")
     for segment in key.split("/"):
         if segment in ("", ".", ".."):
             raise InvalidKeyError(f"store key {key!r} has an empty, '.' or '..' segment")
-        if len(segment) > MAX_SEGMENT_LENGTH:
-            raise InvalidKeyError(f"store key {key!r} has a segment longer than {MAX_SEGMENT_LENGTH} characters")
+        if len(segment) > MAX_SEGMENT_LENGTH // 4 and len(segment.encode("utf-8")) > MAX_SEGMENT_LENGTH:
+            raise InvalidKeyError(
+                f"store key {key[:40]!r}... has a segment longer than {MAX_SEGMENT_LENGTH} bytes (UTF-8)"
+            )
     return key
 
 
 def normalize_prefix(prefix: str | None) -> str:
     """A path prefix with no leading or trailing '/', validated; '' is the root."""
-    if not prefix:
+    if prefix is None or prefix == "":
         return ""
+    if not isinstance(prefix, str):
+        raise InvalidKeyError(f"store paths must be strings, got {type(prefix).__name__} {prefix!r}")
     prefix = prefix.strip("/")
     return validate_key(prefix) if prefix else ""
 

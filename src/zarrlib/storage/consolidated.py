@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from ..errors import ContainsArrayError, PathNotFoundError, ReadOnlyError
+from ..errors import ContainsArrayError, InvalidKeyError, MetadataError, PathNotFoundError, ReadOnlyError
 from ..metadata.consolidated import ConsolidatedMetadataV2
 from ..metadata.v2 import ARRAY_KEY, ATTRS_KEY, CONSOLIDATED_KEY, GROUP_KEY
 from ..metadata.v3 import ZARR_JSON, GroupMetadataV3, dump_json_v3, parse_node
@@ -44,7 +44,10 @@ class ConsolidatedMetadataStore(Store):
         self.metadata_key = key
         self._docs = {}
         for name in meta.metadata:
-            full = validate_key(f"{prefix}/{name}" if prefix else name)
+            try:
+                full = validate_key(f"{prefix}/{name}" if prefix else name)
+            except InvalidKeyError as e:
+                raise MetadataError(f"{key!r}: entry {name!r} is not a valid key: {e}") from None
             self._docs[full] = meta.metadata[name]
         self._encoded: dict[str, bytes] = {}
 
@@ -82,6 +85,7 @@ class ConsolidatedMetadataStore(Store):
 
     def getsize(self, prefix: str = "") -> int:
         """0: the same metadata is counted once, in the underlying (chunk) store."""
+        normalize_prefix(prefix)  # still refuse a hostile prefix
         return 0
 
     @property

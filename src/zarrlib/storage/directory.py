@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 
+from ..errors import InvalidKeyError
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 TEMP_SUFFIX = ".partial"
@@ -24,6 +25,10 @@ class DirectoryStore(Store):
     over the key's file, so a reader (or a writer killed part-way) sees the old value or the
     new one, never part of one. Temp files left by a killed writer are ignored by reads and
     listings and removed by ``zarrlib.repair``.
+
+    Writes and deletes never leave the root: a key leading through a symbolic link to a
+    directory outside it is refused with ``InvalidKeyError`` (a key that is itself a link is
+    replaced, not written through). Reads follow links.
 
     Parameters
     ----------
@@ -69,6 +74,7 @@ class DirectoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         target = self._file(key)
         directory, name = os.path.split(target)
+        self._check_confined(key, directory)
         if self.fsync:  # a new directory's entry is durable once its parent is synced
             created = _missing_directories(directory)
             os.makedirs(directory, exist_ok=True)
@@ -98,6 +104,7 @@ class DirectoryStore(Store):
 
     def _delete(self, key: str) -> None:
         path = self._file(key)
+        self._check_confined(key, os.path.dirname(path))
         try:
             os.remove(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -153,13 +160,30 @@ class DirectoryStore(Store):
         self._check_writable(prefix)
         prefix = normalize_prefix(prefix)
         if prefix:
-            _remove_tree(self._file(prefix))
+            target = self._file(prefix)
+            if os.path.islink(target):  # the link is the store's; what it points to is not
+                self._check_confined(prefix, os.path.dirname(target))
+                os.remove(target)
+                return
+            self._check_confined(prefix, target)
+            _remove_tree(target)
         elif os.path.isdir(self.path):  # the root stays; each entry in it vanishes at once
             for name in os.listdir(self.path):
                 _remove_tree(os.path.join(self.path, name))
         parent = os.path.dirname(self._file(prefix)) if prefix else self.path
         if self.fsync and os.path.isdir(parent):
             _fsync_dir(parent)
+
+    def _check_confined(self, key: str, directory: str) -> None:
+        """Refuse to create, replace or delete files outside the root through a symbolic link
+        in it (reads follow links: linking arrays in from other disks is common)."""
+        root = os.path.realpath(self.path)
+        real = os.path.realpath(directory)
+        if real != root and not real.startswith(root + os.sep):
+            raise InvalidKeyError(
+                f"DirectoryStore {self.path!r}: key {key!r} leads through a symbolic link to {real!r}, "
+                "outside the store's root; writes and deletes stay inside the root"
+            )
 
     def __repr__(self) -> str:
         return f"DirectoryStore({self.path!r})"

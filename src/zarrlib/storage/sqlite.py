@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..errors import InvalidKeyError
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 #: How long a writer waits for another process's write lock before failing (seconds).
@@ -141,7 +142,9 @@ class SQLiteStore(Store):
         return iter([k for (k,) in self._query("SELECT k FROM zarr ORDER BY k")])
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
+        try:
+            key = validate_key(key)  # type: ignore[arg-type]
+        except InvalidKeyError:  # a key no store may hold is in none
             return False
         return bool(self._query("SELECT 1 FROM zarr WHERE k = ?", (key,)))
 
