@@ -3,12 +3,15 @@
     python benchmarks/s3_read.py               # 4000x4000 int32, 500x500 chunks (64 chunks)
     python benchmarks/s3_read.py --quick       # 1000x1000: a smoke run
     python benchmarks/s3_read.py --endpoint-url http://127.0.0.1:9000   # an S3 server of yours
+    python benchmarks/s3_read.py --dask        # also a sum through Dask, each library's way
 
 Starts moto's S3 server in its own process on 127.0.0.1 (so that the server's work is not
 charged to either client), writes the tutorial-like array with zarrlib (Zarr v2, Blosc lz4)
 and again as Zarr v3 (zstd), then reads each back whole with zarrlib and with zarr-python 3,
 checking every read against the data. Reports the median of ``--repeat`` runs, and the write
-time of each library into its own prefix.
+time of each library into its own prefix. With ``--dask``, also the same array summed through
+Dask's threaded scheduler: ``zarrlib.to_dask(z).sum().compute()`` next to
+``dask.array.from_zarr(zarr_python_array).sum().compute()`` (one task per chunk in both).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a 1000x1000 array (smoke run)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median reported)")
     parser.add_argument("--endpoint-url", help="an S3 server to use instead of starting moto")
+    parser.add_argument("--dask", action="store_true", help="also sum the array through Dask with each library")
     args = parser.parse_args()
 
     import s3fs
@@ -132,6 +136,34 @@ def main() -> None:
             print(
                 f"{fmt_name:6}  {lib:14}  {tw:9.3f}s  {tr:9.3f}s  {nbytes / 2**20 / tr:10.1f}  {stored / 2**20:10.1f}"
             )
+        if args.dask:
+            dask_sums(data, so, c, args.repeat)
+
+
+def dask_sums(data: np.ndarray, so: dict[str, Any], c: int, repeat: int) -> None:
+    """The arrays the read rows read, summed through Dask (threaded scheduler) by each library."""
+    import dask.array as da
+    import zarr as zp
+
+    import zarrlib
+
+    expected = int(data.sum(dtype="i8"))
+
+    def check(total: Any) -> None:
+        if int(total) != expected:
+            raise AssertionError(f"a Dask sum returned {int(total)}, expected {expected}")
+
+    print(f"\nDask sum, threaded scheduler, {(data.shape[0] // c) ** 2} tasks")
+    print(f"{'format':6}  {'path':44}  {'sum':>9}  {'MiB/s':>8}")
+    for fmt in (2, 3):
+        url = f"s3://{BUCKET}/tutorial-v{fmt}.zarr"
+        cases = (
+            ("zarrlib.to_dask(z).sum()", lambda url=url: zarrlib.to_dask(zarrlib.open_array(url, mode="r", storage_options=so))),
+            ("da.from_zarr(zarr-python 3 array).sum()", lambda url=url: da.from_zarr(zp.open_array(url, mode="r", storage_options=so))),
+        )  # fmt: skip
+        for name, make in cases:
+            t = statistics.median(timed(lambda make=make: make().sum(dtype="i8").compute(), repeat, check))
+            print(f"v{fmt:<5}  {name:44}  {t:8.3f}s  {data.nbytes / 2**20 / t:8.1f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+#: the moto S3 server fixtures (s3_server, s3, ...), for tests/remote and tests/integrations
+pytest_plugins = ["s3_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _in_tmp_path(tmp_path, monkeypatch):

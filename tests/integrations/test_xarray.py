@@ -377,3 +377,60 @@ def test_rewriting_what_xarray_opened_keeps_its_codecs(tmp_path, zarr_format):
         ours = json.loads((tmp_path / "ours.zarr" / name / doc).read_text())
         assert ours == theirs, name
     xr.testing.assert_identical(xarray_reads(tmp_path / "ours.zarr", zarr_format), ds)
+
+
+# -- Zarr v3 consolidated metadata -------------------------------------------------------------
+def test_xarray_opens_the_v3_store_to_zarrlib_consolidated(tmp_path):
+    ds = make_dataset()
+    backend.to_zarrlib(ds, tmp_path / "ds.zarr", zarr_format=3)  # consolidated=None consolidates
+    root = json.loads((tmp_path / "ds.zarr" / "zarr.json").read_text())
+    assert set(root["consolidated_metadata"]["metadata"]) == set(ds.variables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zarr-python's v3 string dtype note
+        warnings.simplefilter("error", RuntimeWarning)  # xarray's "no consolidated metadata" fallback
+        got = xr.open_zarr(tmp_path / "ds.zarr").load()  # consolidated by default
+    xr.testing.assert_identical(got, ds)
+
+    backend.to_zarrlib(ds, tmp_path / "plain.zarr", zarr_format=3, consolidated=False)
+    assert "consolidated_metadata" not in json.loads((tmp_path / "plain.zarr" / "zarr.json").read_text())
+
+
+def test_engine_reads_xarrays_consolidated_v3_store_from_the_root_zarr_json(tmp_path):
+    ds = xarray_writes(tmp_path / "ds.zarr", 3, consolidated=True)
+    store = CountingDirectoryStore(tmp_path / "ds.zarr")
+    got = xr.open_dataset(store, engine=ENGINE)
+    metadata_reads = [k for k in store.reads if k.rsplit("/", 1)[-1] == "zarr.json"]
+    assert metadata_reads == ["zarr.json"]  # the root's, with every variable's metadata in it
+    xr.testing.assert_identical(got, ds)
+
+    store = CountingDirectoryStore(tmp_path / "ds.zarr")
+    xr.open_dataset(store, engine=ENGINE, consolidated=False)
+    assert "temp/zarr.json" in store.reads  # the live metadata of each node
+
+
+def test_engine_reads_a_group_of_a_consolidated_v3_store_from_the_root_snapshot(tmp_path):
+    ds = xarray_writes(tmp_path / "ds.zarr", 3, consolidated=True, group="sub")
+    store = CountingDirectoryStore(tmp_path / "ds.zarr")
+    xr.testing.assert_identical(xr.open_dataset(store, engine=ENGINE, group="sub"), ds)
+    assert [k for k in store.reads if k.endswith("zarr.json")] == ["zarr.json"]
+
+
+def test_consolidated_true_on_a_v3_store_without_a_snapshot(tmp_path):
+    xarray_writes(tmp_path / "ds.zarr", 3, consolidated=False)
+    with pytest.raises(
+        zarr.PathNotFoundError, match=r"no consolidated metadata \('consolidated_metadata' in 'zarr.json'\)"
+    ):
+        xr.open_dataset(tmp_path / "ds.zarr", engine=ENGINE, consolidated=True)
+    xr.testing.assert_identical(xr.open_dataset(tmp_path / "ds.zarr", engine=ENGINE), make_dataset())
+
+
+# -- URLs with storage_options (S3 on the moto server of tests/s3_fixtures.py) ---------------
+@pytest.mark.parametrize("zarr_format", FORMATS)
+def test_round_trip_through_s3_urls(s3, zarr_format):
+    ds = make_dataset()
+    url = s3.url(f"ds-v{zarr_format}.zarr")
+    backend.to_zarrlib(ds, url, zarr_format=zarr_format, storage_options=s3.storage_options)
+    metadata = "zarr.json" if zarr_format == 3 else ".zmetadata"
+    assert s3.filesystem().exists(f"{s3.bucket}/ds-v{zarr_format}.zarr/{metadata}")
+    got = xr.open_dataset(url, engine=ENGINE, storage_options=s3.storage_options)
+    xr.testing.assert_identical(got, ds)

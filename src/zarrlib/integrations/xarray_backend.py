@@ -32,8 +32,9 @@ from xarray.core.utils import FrozenDict
 from ..convenience import consolidate_metadata, open_consolidated
 from ..core import Array
 from ..errors import MetadataError, PathNotFoundError
-from ..hierarchy import Group, open_group
+from ..hierarchy import Group, consolidated_view, open_group
 from ..metadata.v2 import CONSOLIDATED_KEY
+from ..metadata.v3 import ZARR_JSON
 from ..storage import StoreLike, normalize_store
 
 #: The attribute holding a v2 array's dimension names (xarray's convention).
@@ -94,10 +95,12 @@ class ZarrlibDataStore(AbstractDataStore):
         group: str | None = None,
         consolidated: bool | None = None,
         use_zarr_fill_value_as_mask: bool | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> ZarrlibDataStore:
-        """Open the group at ``group`` of ``store`` read-only, through consolidated metadata
-        when there is some (``consolidated=None``), must be (True) or must not be (False)."""
-        root = _open_root(store, group, consolidated)
+        """Open the group at ``group`` of ``store`` (a path, URL or Store) read-only, through
+        consolidated metadata when there is some (``consolidated=None``), must be (True) or
+        must not be (False)."""
+        root = _open_root(store, group, consolidated, storage_options)
         opened_here = isinstance(store, str | os.PathLike)
         return cls(root, use_zarr_fill_value_as_mask=use_zarr_fill_value_as_mask, close_store=opened_here)
 
@@ -161,6 +164,7 @@ class ZarrlibBackendEntrypoint(BackendEntrypoint):
     open_dataset_parameters = (
         "filename_or_obj", "mask_and_scale", "decode_times", "concat_characters", "decode_coords",
         "drop_variables", "use_cftime", "decode_timedelta", "group", "consolidated", "use_zarr_fill_value_as_mask",
+        "storage_options",
     )  # fmt: skip
     supports_groups = True
 
@@ -183,27 +187,42 @@ class ZarrlibBackendEntrypoint(BackendEntrypoint):
         group: str | None = None,
         consolidated: bool | None = None,
         use_zarr_fill_value_as_mask: bool | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> xr.Dataset:
         store = ZarrlibDataStore.open(
             filename_or_obj, group=group, consolidated=consolidated,
-            use_zarr_fill_value_as_mask=use_zarr_fill_value_as_mask,
+            use_zarr_fill_value_as_mask=use_zarr_fill_value_as_mask, storage_options=storage_options,
         )  # fmt: skip
         return _decode(store, mask_and_scale, decode_times, concat_characters, decode_coords, drop_variables,
                        use_cftime, decode_timedelta)  # fmt: skip
 
     def open_groups_as_dict(  # type: ignore[override]
-        self, filename_or_obj: Any, *, group: str | None = None, consolidated: bool | None = None, **decode: Any
+        self,
+        filename_or_obj: Any,
+        *,
+        group: str | None = None,
+        consolidated: bool | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **decode: Any,
     ) -> dict[str, xr.Dataset]:
-        root = _open_root(filename_or_obj, group, consolidated)
+        root = _open_root(filename_or_obj, group, consolidated, storage_options)
         out = {}
         for path, g in [("/", root), *_walk_groups(root, "")]:
             out[path] = _decode(ZarrlibDataStore(g), **decode)
         return out
 
     def open_datatree(  # type: ignore[override]
-        self, filename_or_obj: Any, *, group: str | None = None, consolidated: bool | None = None, **decode: Any
+        self,
+        filename_or_obj: Any,
+        *,
+        group: str | None = None,
+        consolidated: bool | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **decode: Any,
     ) -> xr.DataTree:
-        groups = self.open_groups_as_dict(filename_or_obj, group=group, consolidated=consolidated, **decode)
+        groups = self.open_groups_as_dict(
+            filename_or_obj, group=group, consolidated=consolidated, storage_options=storage_options, **decode
+        )
         return xr.DataTree.from_dict(groups)
 
 
@@ -224,21 +243,34 @@ def _decode(
     )  # fmt: skip
 
 
-def _open_root(store: Any, group: str | None, consolidated: bool | None) -> Group:
+def _open_root(
+    store: Any, group: str | None, consolidated: bool | None, storage_options: dict[str, Any] | None = None
+) -> Group:
+    """The group at ``group``, opened as xarray's zarr engine does: from the consolidated
+    metadata of the store's root (v3: the ``consolidated_metadata`` of the root ``zarr.json``,
+    one read; v2: ``.zmetadata``) when there is some, as xarray writes it."""
     if isinstance(store, Group):
         return store if not group else store[group]
-    store_obj = normalize_store(store, mode="r")
-    if consolidated is not False and CONSOLIDATED_KEY in store_obj:
-        root = open_consolidated(store_obj, mode="r")
-        if not isinstance(root, Group):
-            raise MetadataError(f"{store_obj.display_name}: the consolidated hierarchy's root is an array, not a group")
-        return root if not group else root[group.strip("/")]
+    store_obj = normalize_store(store, mode="r", storage_options=storage_options)
+    path = (group or "").strip("/")
+    if consolidated is not False:
+        view = consolidated_view(store_obj, "")  # a v3 root with a snapshot: metadata from it
+        if view is not None:
+            root = open_group(view, mode="r", chunk_store=store_obj, use_consolidated=False)
+            return root if not path else root[path]
+        if CONSOLIDATED_KEY in store_obj:
+            found = open_consolidated(store_obj, mode="r")
+            if not isinstance(found, Group):
+                raise MetadataError(
+                    f"{store_obj.display_name}: the consolidated hierarchy's root is an array, not a group"
+                )
+            return found if not path else found[path]
     if consolidated:
+        where = f"'consolidated_metadata' in {ZARR_JSON!r}" if ZARR_JSON in store_obj else repr(CONSOLIDATED_KEY)
         raise PathNotFoundError(
-            f"no consolidated metadata ({CONSOLIDATED_KEY!r}) in {store_obj.display_name}; pass consolidated=None "
-            "to read without it"
+            f"no consolidated metadata ({where}) in {store_obj.display_name}; pass consolidated=None to read without it"
         )
-    return open_group(store_obj, mode="r", path=group)
+    return open_group(store_obj, mode="r", path=group, use_consolidated=False if consolidated is False else None)
 
 
 def _walk_groups(g: Group, prefix: str) -> Iterable[tuple[str, Group]]:
@@ -295,6 +327,7 @@ def to_zarrlib(
     group: str | None = None,
     encoding: Mapping[Hashable, Mapping[str, Any]] | None = None,
     consolidated: bool | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Group:
     """Write ``ds`` in xarray's Zarr layout with zarrlib; ``xr.open_zarr`` reads it back.
 
@@ -307,7 +340,8 @@ def to_zarrlib(
     ds
         The Dataset to write.
     store
-        A path (directory store) or a Store.
+        A path (directory store), a URL (``"s3://bucket/ds.zarr"``, an FSStore opened with
+        ``storage_options``) or a Store.
     mode
         ``"w-"`` to fail if something is there, ``"w"`` to replace it.
     zarr_format
@@ -320,8 +354,12 @@ def to_zarrlib(
         (``chunks``, ``shards``, ``compressor``, ``compressors``, ``filters``,
         ``write_empty_chunks``); anything else is an error.
     consolidated
-        Write consolidated metadata (``.zmetadata``): None does where zarrlib supports it
-        (v2), True insists, False does not.
+        Write consolidated metadata of the whole store, as ``Dataset.to_zarr`` does (v2:
+        ``.zmetadata``; v3: ``consolidated_metadata`` in the root ``zarr.json``): None and
+        True do, False does not.
+    storage_options
+        fsspec options for a ``store`` given as a URL (s3fs: ``key``, ``secret``,
+        ``client_kwargs={"endpoint_url": ...}``, ...).
 
     Returns
     -------
@@ -349,7 +387,7 @@ def to_zarrlib(
     unknown = [k for k in encoding if k not in ds.variables]
     if unknown:
         raise ValueError(f"encoding names variables not in the dataset: {unknown!r}")
-    store_obj = normalize_store(store, mode=mode)
+    store_obj = normalize_store(store, mode=mode, storage_options=storage_options)
     root = open_group(store_obj, mode=mode, path=group, zarr_format=zarr_format)
 
     variables, attrs = conventions.encode_dataset_coordinates(ds)
@@ -359,12 +397,9 @@ def to_zarrlib(
     for name, var in variables.items():
         _write_variable(root, str(name), var, zarr_format, strict=name in encoding)
 
-    if consolidated is not False:  # the whole store, as xarray's to_zarr does: the root's snapshot sees the new group
-        try:
-            consolidate_metadata(store_obj)
-        except NotImplementedError:
-            if consolidated:
-                raise
+    if consolidated is not False:
+        # the store's root, as xarray does (a group's own snapshot would go stale beside it)
+        consolidate_metadata(store_obj)
     return root
 
 

@@ -1,7 +1,9 @@
-"""A real S3-compatible server for the remote-store tests: moto's server, in this process,
-on 127.0.0.1 and a free port.
+"""A real S3-compatible server for the tests: moto's server, in this process, on 127.0.0.1
+and a free port. A pytest plugin (``pytest_plugins`` of ``tests/conftest.py``), so that
+``tests/remote`` and ``tests/integrations`` (the LocalCluster workers reach it over loopback)
+share one server.
 
-Fixtures for other suites to reuse:
+Fixtures:
 
 - ``s3_server`` (session): the running ``MotoS3Server`` (``endpoint_url``, ``storage_options``,
   ``stop()``/``start()`` for fault injection, ``requests`` counters).
