@@ -5,7 +5,6 @@ chunks really are processed in parallel. This is the only module with concurrenc
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
@@ -117,16 +116,13 @@ class ChunkAccess:
     write_empty_chunks: bool = False
     lock_for: Callable[[str], Any] | None = None
 
-    def lock(self, key: str) -> Any:
-        return self.lock_for(key) if self.lock_for is not None else contextlib.nullcontext()
-
     def is_interior(self, coords: tuple[int, ...]) -> bool:
         """The chunk lies wholly inside the array (not cut by its edge)."""
         return all((c + 1) * n <= s for c, n, s in zip(coords, self.codec.chunk_shape, self.shape, strict=True))
 
     def fetch(self, key: str) -> bytes | None:
         try:
-            return self.store[key]
+            return self.store.get_chunk(key)  # (keys from chunk_key are valid: not checked per chunk)
         except KeyError:
             return None
 
@@ -310,7 +306,10 @@ def write(
 
     def write_one(p: ChunkProjection) -> None:
         key = access.chunk_key(p.chunk_coords)
-        with access.lock(key):
+        if access.lock_for is None:  # (no context manager per chunk when nothing is locked)
+            _put(access, key, encoded_for(p, key, access.fetch))
+            return
+        with access.lock_for(key):
             _put(access, key, encoded_for(p, key, access.fetch))
 
     if access.store.prefers_batch and access.lock_for is None and len(projections) > 1:
@@ -347,7 +346,7 @@ def _write_batch(
 def _put(access: ChunkAccess, key: str, encoded: bytes | None) -> None:
     """Store a chunk, or remove it when it holds nothing but the fill value."""
     if encoded is not None:
-        access.store[key] = encoded
+        access.store.set_chunk(key, encoded)
         return
     try:
         del access.store[key]

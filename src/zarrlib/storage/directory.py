@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 TEMP_SUFFIX = ".partial"
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def is_temp_name(name: str) -> bool:
@@ -36,12 +36,14 @@ class DirectoryStore(Store):
         self.read_only = read_only
 
     def _file(self, key: str) -> str:
+        if os.sep == "/":  # (a valid key is already a relative path: no join per segment)
+            return f"{self.path}/{key}"
         return os.path.join(self.path, *key.split("/"))
 
     def _get(self, key: str) -> bytes:
         try:
-            with open(self._file(key), "rb") as f:
-                return f.read()
+            with open(self._file(key), "rb", buffering=0) as f:  # (one read of the whole file)
+                return f.readall()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(key) from None
 
@@ -62,18 +64,23 @@ class DirectoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         target = self._file(key)
         directory, name = os.path.split(target)
-        temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
+        temp = f"{directory}{os.sep}.{name}.{os.urandom(16).hex()}{TEMP_SUFFIX}"  # (uuid4's randomness, no UUID object)
+        # os-level calls, not a Python file object: this runs once per chunk written
         try:
-            f = open(temp, "wb")
+            fd = os.open(temp, _WRITE_FLAGS, 0o666)
         except FileNotFoundError:  # the first key below a new directory (not stat-ed per write)
             os.makedirs(directory, exist_ok=True)
-            f = open(temp, "wb")
+            fd = os.open(temp, _WRITE_FLAGS, 0o666)
         try:
-            with f:
-                f.write(value)
+            try:
+                view = memoryview(value)
+                written = os.write(fd, view)
+                while written < len(view):  # (a short write: large values, signals)
+                    written += os.write(fd, view[written:])
                 if self.fsync:
-                    f.flush()
-                    os.fsync(f.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(temp, target)
         except BaseException as e:
             if os.path.exists(temp):
