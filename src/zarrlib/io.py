@@ -138,7 +138,12 @@ def _fill_scalar(access: ChunkAccess) -> Any:
 
 def _selects_view(selection: Any) -> bool:
     """Indexing with ``selection`` gives a view (slices and integers; np.ix_ arrays copy)."""
-    return isinstance(selection, tuple) and all(isinstance(s, (slice, int)) for s in selection)
+    if not isinstance(selection, tuple):
+        return False
+    for s in selection:  # (a loop over the axes, once per chunk: no generator frames)
+        if not isinstance(s, (slice, int)):
+            return False
+    return True
 
 
 def read(
