@@ -3,6 +3,8 @@ shapes, chunkings, dtypes, orders and fill values (properties), plus the error c
 
 from __future__ import annotations
 
+import itertools
+
 import numcodecs
 import numpy as np
 import pytest
@@ -25,7 +27,7 @@ from strategies import (
     supports,
     values_for,
 )
-from zarrlib.indexing import route_selection
+from zarrlib.indexing import BasicIndexer, route_selection
 
 PROPERTY = property_settings(100)
 
@@ -412,3 +414,40 @@ def test_integer_tuples_out_of_bounds(index: tuple) -> None:
     z = zarr.zeros((7, 5), chunks=(3, 2), dtype="i2")
     with pytest.raises(IndexError, match="out of bounds"):
         z[index]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [(slice(None), slice(None)), (3, slice(2, 9)), (slice(1, 10, 3), 7), (4, 5), (Ellipsis,)],
+    ids=["all", "int-slice", "step-int", "int-int", "ellipsis"],
+)
+def test_basic_projections_are_the_product_of_the_axes(selection) -> None:
+    """Basic selections take the tuple path (one zip per chunk): its projections are the
+    per-axis projections' product, integer axes dropped from the output selection."""
+    shape, chunks = (11, 10), (4, 3)
+    indexer = BasicIndexer(selection, shape, chunks)
+    expected = []
+    for dims in itertools.product(*indexer.dim_indexers):
+        out_sel = tuple(d.dim_out_selection for d in dims if d.dim_out_selection is not None)
+        expected.append(
+            (
+                tuple(d.dim_chunk_index for d in dims),
+                tuple(d.dim_chunk_selection for d in dims),
+                out_sel,
+                all(d.is_complete for d in dims),
+            )
+        )
+    got = [(p.chunk_coords, p.chunk_selection, p.out_selection, p.is_complete) for p in indexer]
+    assert got == expected
+    data = np.arange(110).reshape(shape)
+    out = np.empty(indexer.shape, dtype=data.dtype)
+    for p in indexer:
+        c = p.chunk_coords
+        chunk = data[c[0] * 4 : c[0] * 4 + 4, c[1] * 3 : c[1] * 3 + 3]
+        out[p.out_selection] = chunk[p.chunk_selection]
+    np.testing.assert_array_equal(out, data[selection])
+
+
+def test_zero_d_basic_selection_has_one_projection() -> None:
+    (p,) = list(BasicIndexer((), (), ()))
+    assert (p.chunk_coords, p.chunk_selection, p.out_selection, p.is_complete) == ((), (), (), True)

@@ -228,18 +228,30 @@ class _ProductIndexer:
         self.squeeze_axes = dropped if self.advanced else ()
 
     def __iter__(self) -> Iterator[ChunkProjection]:
+        if not self.advanced:
+            yield from self._iter_basic()
+            return
         for dims in itertools.product(*self.dim_indexers):
             coords = tuple(d.dim_chunk_index for d in dims)
             complete = all(d.is_complete for d in dims)
-            if self.advanced:
-                chunk_sel = np.ix_(*[_as_index_array(d.dim_chunk_selection) for d in dims])
-                out_sel = np.ix_(
-                    *[_as_index_array(d.dim_out_selection) for d in dims if d.dim_out_selection is not None]
-                )
-            else:
-                chunk_sel = tuple(d.dim_chunk_selection for d in dims)
-                out_sel = tuple(d.dim_out_selection for d in dims if d.dim_out_selection is not None)
+            chunk_sel = np.ix_(*[_as_index_array(d.dim_chunk_selection) for d in dims])
+            out_sel = np.ix_(*[_as_index_array(d.dim_out_selection) for d in dims if d.dim_out_selection is not None])
             yield ChunkProjection(coords, chunk_sel, out_sel, complete)
+
+    def _iter_basic(self) -> Iterator[ChunkProjection]:
+        """Integers and slices: each axis's projections are made once, as plain tuples, and
+        one ``zip`` per chunk turns their product into the chunk's coords and selections."""
+        per_axis = [
+            [(d.dim_chunk_index, d.dim_chunk_selection, d.dim_out_selection, d.is_complete) for d in dim]
+            for dim in self.dim_indexers
+        ]
+        kept = [i for i, d in enumerate(self.dim_indexers) if not d.drops_axis]
+        drops = len(kept) < len(per_axis)
+        for dims in itertools.product(*per_axis):
+            coords, chunk_sel, out_sel, complete = zip(*dims, strict=True) if dims else ((), (), (), ())
+            if drops:
+                out_sel = tuple(out_sel[i] for i in kept)
+            yield ChunkProjection(coords, chunk_sel, out_sel, False not in complete)
 
 
 def _as_index_array(sel: Any) -> np.ndarray:

@@ -135,7 +135,7 @@ class ChunkAccess:
 
     def fetch(self, key: str) -> bytes | None:
         try:
-            return self.store[key]
+            return self.store.get_chunk(key)  # (keys from chunk_key are valid: not checked per chunk)
         except KeyError:
             return None
 
@@ -151,7 +151,12 @@ def _fill_scalar(access: ChunkAccess) -> Any:
 
 def _selects_view(selection: Any) -> bool:
     """Indexing with ``selection`` gives a view (slices and integers; np.ix_ arrays copy)."""
-    return isinstance(selection, tuple) and all(isinstance(s, (slice, int)) for s in selection)
+    if not isinstance(selection, tuple):
+        return False
+    for s in selection:  # (a loop over the axes, once per chunk: no generator frames)
+        if not isinstance(s, (slice, int)):
+            return False
+    return True
 
 
 def read(
@@ -356,7 +361,7 @@ def _write_batch(
 def _put(access: ChunkAccess, key: str, encoded: bytes | None) -> None:
     """Store a chunk, or remove it when it holds nothing but the fill value."""
     if encoded is not None:
-        access.store[key] = encoded
+        access.store.set_chunk(key, encoded)
         return
     try:
         del access.store[key]

@@ -149,3 +149,22 @@ def test_from_metadata_builds_codecs_and_names_the_field():
     with pytest.raises(ValueError, match="compressor: codec 'pickle'"):
         V2ChunkCodec.from_metadata(bad)
     assert V2ChunkCodec.from_metadata(bad, allow_pickle=True).compressor.codec_id == "pickle"
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", ["<f8", "<i2", "|u1", "<M8[s]", "|S5", "<c16", [("a", "<i4"), ("b", "<f8")]], ids=str)
+@pytest.mark.parametrize("typesize", [None, 4], ids=["typesize-default", "typesize-4"])
+def test_blosc_chunks_encode_to_the_bytes_of_blosc_encode(dtype, order, typesize):
+    """encode calls Blosc's compress() directly: the stored bytes must stay Blosc.encode's."""
+    blosc = numcodecs.Blosc("lz4", 5, numcodecs.Blosc.SHUFFLE, typesize=typesize)
+    c = codec(dtype=dtype, order=order, compressor=blosc, shape=(30, 40))
+    nbytes = 30 * 40 * np.dtype(dtype).itemsize
+    data = (np.arange(nbytes, dtype=np.uint64) * 7 % 251).astype(np.uint8)
+    chunk = np.asarray(data.view(dtype).reshape(30, 40), order=order)
+    assert c.encode(chunk) == blosc.encode(np.asarray(chunk, order=order))
+    strided = np.zeros((60, 40), dtype=dtype)[::2]  # (a view of the value being written)
+    strided[...] = chunk
+    assert c.encode(strided) == blosc.encode(np.asarray(strided, order=order))
+    decoded = np.empty((30, 40), dtype=dtype, order=order)
+    c.decode_into(c.encode(chunk), decoded)
+    assert decoded.tobytes() == chunk.tobytes()

@@ -214,6 +214,15 @@ class StoreContract:
         assert len(store) == 0
         assert sorted(tmp_path.rglob("*")) == before
 
+    def test_chunk_access_reads_and_writes_what_the_mapping_does(self, store):
+        store.set_chunk("a/0.1", b"chunk")  # (the arrays' own keys, not validated per chunk)
+        assert store["a/0.1"] == b"chunk"
+        assert store.get_chunk("a/0.1") == b"chunk"
+        store.set_chunk("a/0.2", memoryview(b"view"))
+        assert store["a/0.2"] == b"view"
+        with pytest.raises(KeyError):
+            store.get_chunk("a/9.9")
+
     def test_hostile_keys_are_not_contained(self, store):
         assert "../x" not in store
         assert 3 not in store

@@ -40,6 +40,15 @@ class V2ChunkCodec:
         self.decodes_parts = self.decodes_into and isinstance(compressor, numcodecs.Blosc)
         #: The stored bytes are the array's bytes: encoding is one copy into a bytes object.
         self.copies_to_bytes = compressor is None and not filters and not dtype.hasobject
+        #: Blosc's compress() arguments, to call it without the codec's buffer checks (a chunk
+        #: of a fixed-size dtype is always a contiguous buffer of the chunk's size)
+        self._blosc_args = None
+        if self.decodes_parts and self.chunk_nitems * dtype.itemsize <= compressor.max_buffer_size:
+            typesize = getattr(compressor, "_typesize", None)
+            cname = getattr(compressor, "_cname_bytes", None)
+            if cname is not None:
+                args = (cname, compressor.clevel, compressor.shuffle, compressor.blocksize)
+                self._blosc_args = (*args, typesize or dtype.itemsize)
 
     @classmethod
     def from_metadata(cls, meta: ArrayMetadataV2, *, allow_pickle: bool = False) -> V2ChunkCodec:
@@ -129,6 +138,9 @@ class V2ChunkCodec:
         # store the shape, so a flattened chunk would encode to different bytes
         if self.copies_to_bytes:
             return np.asarray(chunk).tobytes(order=self.order)  # one copy, from any layout
+        if self._blosc_args is not None and chunk.dtype == self.dtype:  # Blosc.encode's bytes, one layer less
+            flat = np.asarray(chunk, order=self.order).reshape(-1, order=self.order).view(np.uint8)
+            return numcodecs.blosc.compress(flat, *self._blosc_args)
         data: Any = np.asarray(chunk, order=self.order)  # copies only if not yet in that order
         if self.dtype.hasobject and not data.flags.writeable:
             data = data.copy(order="K")  # numcodecs' VLen codecs take writable memoryviews only

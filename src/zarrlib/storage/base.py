@@ -125,6 +125,17 @@ class Store(MutableMapping[str, bytes]):
             return False
         return True
 
+    # -- chunk keys an array made itself ----------------------------------------------
+    def get_chunk(self, key: str) -> bytes:
+        """``self[key]`` for a key zarrlib built from chunk coordinates and an array path that
+        was validated when the array was opened: the per-chunk validation is skipped."""
+        return self._get(key)
+
+    def set_chunk(self, key: str, value: bytes) -> None:
+        """``self[key] = value`` for a chunk key zarrlib built (see ``get_chunk``) and encoded bytes."""
+        self._check_writable(key)
+        self._set(key, value if type(value) is bytes else _as_bytes(value, key))
+
     # -- batch, range and listing defaults ----------------------------------------------
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Values of the keys that exist; missing keys are left out."""

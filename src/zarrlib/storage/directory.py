@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 
 from ..errors import InvalidKeyError
 from .base import ByteRange, Store, normalize_prefix, validate_key
 
 TEMP_SUFFIX = ".partial"
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def is_temp_name(name: str) -> bool:
@@ -48,12 +48,14 @@ class DirectoryStore(Store):
         self.read_only = read_only
 
     def _file(self, key: str) -> str:
+        if os.sep == "/":  # (a valid key is already a relative path: no join per segment)
+            return f"{self.path}/{key}"
         return os.path.join(self.path, *key.split("/"))
 
     def _get(self, key: str) -> bytes:
         try:
-            with open(self._file(key), "rb") as f:
-                return f.read()
+            with open(self._file(key), "rb", buffering=0) as f:  # (one read of the whole file)
+                return f.readall()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(key) from None
 
@@ -80,18 +82,23 @@ class DirectoryStore(Store):
             os.makedirs(directory, exist_ok=True)
             for new in created:
                 _fsync_dir(os.path.dirname(new))
-        temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
+        temp = f"{directory}{os.sep}.{name}.{os.urandom(16).hex()}{TEMP_SUFFIX}"  # (uuid4's randomness, no UUID object)
+        # os-level calls, not a Python file object: this runs once per chunk written
         try:
-            f = open(temp, "wb")
+            fd = os.open(temp, _WRITE_FLAGS, 0o666)
         except FileNotFoundError:  # the first key below a new directory (not stat-ed per write)
             os.makedirs(directory, exist_ok=True)
-            f = open(temp, "wb")
+            fd = os.open(temp, _WRITE_FLAGS, 0o666)
         try:
-            with f:
-                f.write(value)
+            try:
+                view = memoryview(value)
+                written = os.write(fd, view)
+                while written < len(view):  # (a short write: large values, signals)
+                    written += os.write(fd, view[written:])
                 if self.fsync:
-                    f.flush()
-                    os.fsync(f.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(temp, target)
         except BaseException as e:
             if os.path.exists(temp):
@@ -177,6 +184,8 @@ class DirectoryStore(Store):
     def _check_confined(self, key: str, directory: str) -> None:
         """Refuse to create, replace or delete files outside the root through a symbolic link
         in it (reads follow links: linking arrays in from other disks is common)."""
+        if directory == self.path:  # the root itself (flat keys): nothing to resolve
+            return
         root = os.path.realpath(self.path)
         real = os.path.realpath(directory)
         if real != root and not real.startswith(root + os.sep):
@@ -198,7 +207,7 @@ def _remove_tree(path: str) -> None:
     """Delete a file or a directory tree; a directory is renamed to a temp name first."""
     if os.path.isdir(path) and not os.path.islink(path):
         directory, name = os.path.split(path)
-        doomed = os.path.join(directory, name if is_temp_name(name) else f".{name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
+        doomed = os.path.join(directory, name if is_temp_name(name) else f".{name}.{os.urandom(16).hex()}{TEMP_SUFFIX}")
         os.replace(path, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
     elif os.path.lexists(path):
