@@ -40,22 +40,23 @@ JOIN_TIMEOUT = 60
 ROUNDS = {"without": 5}  # attempts at showing the race (each almost always shows it at once)
 
 
-class SlowMemoryStore(MemoryStore):
+class _SlowChunkReads:
+    """Chunk reads pause before returning, so unsynchronized read-modify-writes overlap."""
+
     def _get(self, key: str) -> bytes:
         try:
-            return super()._get(key)
+            return super()._get(key)  # type: ignore[misc]
         finally:
             if not key.endswith((".zarray", "zarr.json")):
                 time.sleep(DELAY)
 
 
-class SlowDirectoryStore(DirectoryStore):
-    def _get(self, key: str) -> bytes:
-        try:
-            return super()._get(key)
-        finally:
-            if not key.endswith((".zarray", "zarr.json")):
-                time.sleep(DELAY)
+class SlowMemoryStore(_SlowChunkReads, MemoryStore):
+    pass
+
+
+class SlowDirectoryStore(_SlowChunkReads, DirectoryStore):
+    pass
 
 
 def make_array(store: Any, fmt: str, synchronizer: Any) -> zarr.Array:
